@@ -1,0 +1,214 @@
+"""Checks for hidden tests that fail with a message written for a learner.
+
+Each check says what was expected, what happened and, given a ``hint``, what to try;
+timing checks draw the learner's own timeline from the fakes. A kata test reads:
+
+    fetch = FakeService(delays={"a": 1.0, "b": 0.5})
+    run = await expect.timed(kata.fetch_pair(fetch, "a", "b"))
+    expect.equal(run.result, ("value:a", "value:b"), call="fetch_pair(fetch, 'a', 'b')")
+    expect.elapsed(run, 1.0, what="the two fetches", services=[fetch], hint=...)
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import KataFailure
+from .fakes import Recorder
+from .timeline import render, unicode_ok
+
+TOLERANCE = 1e-6
+
+
+@dataclass
+class Timed:
+    result: Any
+    start: float
+    end: float
+
+    @property
+    def elapsed(self) -> float:
+        return self.end - self.start
+
+
+async def timed(awaitable: Awaitable) -> Timed:
+    """Await and measure in loop (virtual) time."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    result = await awaitable
+    return Timed(result, start, loop.time())
+
+
+def fail(message: str, hint: str | None = None) -> None:
+    raise KataFailure(message + (f"\nhint: {hint}" if hint else ""))
+
+
+def timeline(*services: Recorder) -> str:
+    loop = asyncio.get_running_loop()
+    spans = [s for service in services for s in service.spans(loop.time())]
+    spans.sort(key=lambda s: (s.start, s.end))
+    return render(spans, unicode=unicode_ok())
+
+
+def _show(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def equal(actual, expected, *, call: str, hint: str | None = None) -> None:
+    if actual != expected:
+        fail(f"{call} returned {_show(actual)}\nexpected {_show(expected)}", hint)
+
+
+def true(condition: bool, message: str, *, hint: str | None = None) -> None:
+    if not condition:
+        fail(message, hint)
+
+
+def _overlap_story(services: Iterable[Recorder]) -> str:
+    calls = [c for s in services for c in s.calls]
+    if len(calls) < 2:
+        return ""
+    peak = max(s.max_in_flight for s in services)
+    if peak <= 1:
+        return ": the calls ran one after another, each starting only when the previous one ended"
+    return f": at most {peak} calls ran at the same time"
+
+
+def elapsed(
+    measured: Timed | float,
+    expected: float,
+    *,
+    what: str,
+    services: Iterable[Recorder] = (),
+    hint: str | None = None,
+    why: str = "",
+) -> None:
+    """``measured`` must equal ``expected`` virtual seconds (virtual time is exact)."""
+    services = list(services)
+    took = measured.elapsed if isinstance(measured, Timed) else measured
+    if abs(took - expected) <= TOLERANCE:
+        return
+    story = _overlap_story(services) if took > expected else ""
+    because = f" ({why})" if why else ""
+    message = f"expected {what} to take {expected:g}s{because}; yours took {took:g}s{story}."
+    if services:
+        message = timeline(*services) + "\n" + message
+    fail(message, hint)
+
+
+def max_in_flight(service: Recorder, expected: int, *, hint: str | None = None) -> None:
+    """The most calls in flight at once on ``service`` (MIF) must be ``expected``."""
+    got = service.max_in_flight
+    if got != expected:
+        more = "more" if got > expected else "fewer"
+        fail(
+            timeline(service)
+            + f"\nexpected at most {expected} {service.name} calls in flight at once, and "
+            f"{expected} at some moment; yours had {got} ({more}).",
+            hint,
+        )
+
+
+def call_count(service: Recorder, expected: int, *, hint: str | None = None) -> None:
+    if service.call_count != expected:
+        keys = ", ".join(repr(c.key) for c in service.calls) or "none"
+        fail(
+            f"expected {expected} calls to {service.name}; yours made "
+            f"{service.call_count} ({keys}).",
+            hint,
+        )
+
+
+def cancelled(service: Recorder, keys: Iterable, *, hint: str | None = None) -> None:
+    """Every call for each key must have seen CancelledError (CXL)."""
+    for key in keys:
+        calls = service.calls_for(key)
+        if not calls or any(c.outcome != "cancelled" for c in calls):
+            outcome = calls[-1].outcome if calls else "never called"
+            if outcome == "running":
+                outcome = "still running"
+            fail(
+                timeline(service)
+                + f"\nexpected {service.name}({key!r}) to be cancelled; it {_outcome_verb(outcome)}.",
+                hint,
+            )
+
+
+def not_cancelled(service: Recorder, keys: Iterable, *, hint: str | None = None) -> None:
+    for key in keys:
+        calls = service.calls_for(key)
+        if any(c.outcome == "cancelled" for c in calls):
+            fail(
+                timeline(service)
+                + f"\n{service.name}({key!r}) was cancelled, but it should have been left to finish.",
+                hint,
+            )
+
+
+def _outcome_verb(outcome: str) -> str:
+    return {
+        "ok": "finished normally",
+        "raised": "raised an error",
+        "still running": "was still running",
+        "never called": "was never called",
+    }.get(outcome, outcome)
+
+
+def nothing_left_running(*services: Recorder, hint: str | None = None) -> None:
+    """No task left pending and nothing in flight on the fakes (NLP).
+
+    Call it right after the learner's function returned (or raised)."""
+    current = asyncio.current_task()
+    pending = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+    busy = [c for s in services for c in s.running]
+    if not pending and not busy:
+        return
+    from . import diagnose
+
+    loop = asyncio.get_running_loop()
+    lines = []
+    for call in busy:
+        lines.append(f"{call.label} is still in flight")
+    for task in pending:
+        lines.append(diagnose.describe_task(task, getattr(loop, "learner_file", None)))
+    fail(
+        "your function returned but left work running behind it:\n"
+        + "\n".join(f"  - {line}" for line in lines)
+        + "\nEverything a kata starts must be finished or cancelled (and awaited) "
+        "before it returns.",
+        hint or "cancel leftover tasks and await them, or use asyncio.TaskGroup, which does it for you.",
+    )
+
+
+async def raises(
+    exc_type: type[BaseException] | tuple[type[BaseException], ...],
+    awaitable: Awaitable,
+    *,
+    call: str,
+    hint: str | None = None,
+) -> BaseException:
+    """Await ``awaitable`` and require it to raise ``exc_type``; return the exception."""
+    names = (
+        " or ".join(t.__name__ for t in exc_type)
+        if isinstance(exc_type, tuple)
+        else exc_type.__name__
+    )
+    try:
+        result = await awaitable
+    except exc_type as exc:
+        return exc
+    except asyncio.CancelledError:
+        current = asyncio.current_task()
+        if current is not None and current.cancelling():
+            raise
+        fail(f"{call} raised CancelledError; expected {names}.", hint)
+    except NotImplementedError:
+        raise  # the stub: reported as "not started"
+    except Exception as exc:
+        fail(f"{call} raised {type(exc).__name__}: {exc}\nexpected {names}.", hint)
+    fail(f"{call} returned {_show(result)}; expected it to raise {names}.", hint)
+    raise AssertionError("unreachable")

@@ -1,0 +1,334 @@
+"""The pytest plugin every hidden test runs under.
+
+- Through pytest-asyncio's ``pytest_asyncio_loop_factories`` hook, every async test
+  gets a fresh `VirtualTimeLoop` with that test's limits.
+- The ``kata`` fixture is the learner's kata.py, loaded afresh for each test.
+- Blocking calls in the learner's code are caught by blockbuster; long steps by the
+  loop itself; coroutines never awaited by a warnings check.
+- Each test's outcome, points and teaching message go to the results channel.
+
+Markers: ``points(n)`` (integer points, default 1), ``limits(real=, virtual=, block=,
+instant_steps=)``, ``realtime`` (the [IO] katas: the loop keeps the real clock).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import gc
+import os
+import re
+import sys
+import threading
+import time
+import warnings
+
+import pytest
+
+from . import channel, loader, translate
+from .catalog import load_kata
+from .clock import BlockingCall, Limits, VirtualTimeLoop
+from .errors import KataLoadError, LoopBlocked
+from .watchdog import install_interrupt_handler
+
+#: Seconds kata.py may take to import before the kata is abandoned.
+IMPORT_LIMIT = 5.0
+#: Extra real seconds pytest-timeout allows past a test's own limit: the last resort.
+HARD_MARGIN = 5.0
+IO_REAL_LIMIT = 30.0
+
+
+class _State:
+    """What the plugin knows about the kata being graded (one kata per process)."""
+
+    def __init__(self, config: pytest.Config):
+        self.impl = os.path.abspath(config.getoption("kata_impl"))
+        self.kata_dir = os.path.abspath(config.getoption("kata_dir"))
+        results = config.getoption("kata_results")
+        self.channel = channel.Writer(results) if results else None
+        self.kata = load_kata(__import__("pathlib").Path(self.kata_dir))
+        self.load_error: KataLoadError | None = None
+        self.loops: dict[str, VirtualTimeLoop] = {}
+        self.outcomes: dict[str, dict] = {}
+        self.current: str | None = None
+
+    def write(self, record: dict) -> None:
+        if self.channel is not None:
+            self.channel.write(record)
+
+
+_state: _State | None = None
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("graders", "asyncio-katas grading")
+    group.addoption("--kata-impl", help="the kata.py to grade")
+    group.addoption("--kata-dir", help="the kata folder (kata.toml, .tests/)")
+    group.addoption("--kata-results", help="file to append result records to")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _state
+    config.addinivalue_line("markers", "points(n): integer points the test is worth")
+    config.addinivalue_line("markers", "limits(**kw): per-test budgets (see graders.clock.Limits)")
+    config.addinivalue_line("markers", "realtime: run on the real clock ([IO] katas)")
+    if config.getoption("kata_impl") and config.getoption("kata_dir"):
+        _state = _State(config)
+        install_interrupt_handler()
+        _patch_blockbuster()
+
+
+# -- loops -------------------------------------------------------------------------------
+def limits_for(item: pytest.Item) -> Limits:
+    realtime = item.get_closest_marker("realtime") is not None
+    base = Limits(real=IO_REAL_LIMIT) if realtime else Limits()
+    marker = item.get_closest_marker("limits")
+    return dataclasses.replace(base, **marker.kwargs) if marker else base
+
+
+@pytest.hookimpl
+def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item):
+    def make_loop() -> VirtualTimeLoop:
+        loop = VirtualTimeLoop(
+            limits_for(item),
+            realtime=item.get_closest_marker("realtime") is not None,
+            learner_file=_state.impl if _state else None,
+        )
+        if _state is not None:
+            _state.loops[item.nodeid] = loop
+        return loop
+
+    return {"virtual": make_loop}
+
+
+# -- the learner's module ------------------------------------------------------------------
+@pytest.fixture
+def kata():
+    """The learner's kata.py, freshly imported for this test."""
+    if _state is None:
+        pytest.skip("graders plugin not configured with --kata-impl/--kata-dir")
+    if _state.load_error is not None:
+        raise _state.load_error
+    return loader.load(_state.impl, _state.kata.api)
+
+
+def _first_import() -> None:
+    """Import kata.py once before any test, with a time limit, so an import that hangs or
+    crashes is reported once for the kata instead of once per test."""
+    done = threading.Event()
+
+    def give_up():
+        if not done.wait(IMPORT_LIMIT):
+            _state.write(
+                {
+                    "type": "kata_error",
+                    "message": f"kata.py did not finish importing within {IMPORT_LIMIT:g}s. "
+                    "Code at the top level of kata.py runs on import: is there a loop or a "
+                    "blocking call outside any function?",
+                }
+            )
+            os._exit(3)
+
+    threading.Thread(target=give_up, daemon=True, name="graders-import").start()
+    try:
+        loader.load(_state.impl, _state.kata.api)
+    except KataLoadError as exc:
+        _state.load_error = exc
+    finally:
+        done.set()
+
+
+# -- collection ----------------------------------------------------------------------------
+def points_of(item: pytest.Item) -> int:
+    marker = item.get_closest_marker("points")
+    return int(marker.args[0]) if marker else 1
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        limit = limits_for(item).real + HARD_MARGIN
+        item.add_marker(pytest.mark.timeout(limit, method="thread"))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if _state is None:
+        return
+    _state.write(
+        {
+            "type": "collected",
+            "tests": [
+                {
+                    "name": i.name,
+                    "nodeid": i.nodeid,
+                    "points": points_of(i),
+                    "limit": limits_for(i).real + HARD_MARGIN,
+                }
+                for i in session.items
+            ],
+        }
+    )
+    if session.items:
+        _first_import()
+
+
+# -- running -------------------------------------------------------------------------------
+def pytest_runtest_logstart(nodeid, location) -> None:
+    if _state is not None:
+        _state.current = nodeid
+        _state.write({"type": "start", "nodeid": nodeid, "time": time.time()})
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    if _state is None:
+        return (yield)
+    buster = _blockbuster_for(_state.impl)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if buster is not None:
+            buster.activate()
+        try:
+            result = yield
+            error = None
+        except BaseException as exc:  # noqa: BLE001 - re-raised below, maybe as root cause
+            error = exc
+        finally:
+            if buster is not None:
+                buster.deactivate()
+        gc.collect()
+    root_cause = _never_awaited(caught) or _blocked(item)
+    if root_cause is not None:
+        raise root_cause from error
+    if error is not None:
+        raise error
+    return result
+
+
+def _never_awaited(caught) -> Exception | None:
+    for w in caught:
+        text = str(w.message)
+        match = re.search(r"coroutine '([^']+)' was never awaited", text)
+        if match and issubclass(w.category, RuntimeWarning):
+            name = match.group(1)
+            if name.endswith(".__call__"):
+                name = name[: -len(".__call__")]
+            return _Failure(translate.NEVER_AWAITED.format(name=name.split(".")[-1]))
+    return None
+
+
+def _blocked(item) -> Exception | None:
+    loop = _state.loops.get(item.nodeid)
+    if loop is None:
+        return None
+    try:
+        loop.check_blocking()
+    except LoopBlocked as exc:
+        return exc
+    return None
+
+
+class _Failure(AssertionError):
+    pass
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    if _state is None:
+        return report
+    outcome = _state.outcomes.setdefault(item.nodeid, {"status": "pass", "message": ""})
+    if report.skipped:
+        if outcome["status"] == "pass":
+            outcome.update(status="skip", message=_skip_reason(report))
+    elif report.failed and outcome["status"] in ("pass", "skip"):
+        exc = call.excinfo.value if call.excinfo else None
+        if exc is None:
+            outcome.update(status="error", message=str(report.longrepr))
+        else:
+            status, message = translate.explain(exc, _state.impl, _state.kata_dir)
+            if report.when != "call" and status == "fail" and not isinstance(exc, KataLoadError):
+                status = "fail" if report.when == "teardown" else "error"
+            outcome.update(status=status, message=message)
+    return report
+
+
+def _skip_reason(report) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr)
+
+
+def pytest_runtest_logfinish(nodeid, location) -> None:
+    if _state is None:
+        return
+    _state.current = None
+    loop = _state.loops.pop(nodeid, None)
+    outcome = _state.outcomes.pop(nodeid, {"status": "error", "message": "the test did not run"})
+    _state.write({"type": "test", "nodeid": nodeid, **outcome, "virtual": loop.time() if loop and not loop.realtime else None})
+
+
+def pytest_keyboard_interrupt(excinfo) -> None:
+    if _state is not None and _state.current is not None:
+        _state.write(
+            {
+                "type": "test",
+                "nodeid": _state.current,
+                "status": "error",
+                "message": "your code raised KeyboardInterrupt. A kata must never "
+                "interrupt the program that runs it.",
+            }
+        )
+        _state.current = None
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    if _state is not None:
+        _state.write({"type": "end", "exitstatus": int(exitstatus)})
+
+
+# -- blockbuster ---------------------------------------------------------------------------
+_buster_cache: dict[str, object] = {}
+
+
+def _blockbuster_for(path: str):
+    """blockbuster, watching only the learner's file: a blocking call made from kata.py
+    (or anything it calls) inside the event loop is caught at the call."""
+    if path in _buster_cache:
+        return _buster_cache[path]
+    try:
+        import blockbuster
+        from blockbuster.blockbuster import _ModulePaths
+    except ImportError:  # pragma: no cover - a dependency; keep grading without it
+        buster = None
+    else:
+        buster = blockbuster.BlockBuster(_ModulePaths([path]))
+    _buster_cache[path] = buster
+    return buster
+
+
+def _patch_blockbuster() -> None:
+    """Record every blocking call on the running loop, so catching blockbuster's error in
+    the learner's code (``except Exception``) cannot hide it."""
+    try:
+        import blockbuster.blockbuster as bb
+    except ImportError:  # pragma: no cover
+        return
+    original = bb.BlockingError
+
+    class RecordedBlockingError(original):
+        def __init__(self, func: str) -> None:
+            super().__init__(func)
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                return
+            if isinstance(loop, VirtualTimeLoop):
+                from . import diagnose
+
+                frames = diagnose.stack_frames(sys._getframe(1))
+                loop.stats.blocking_calls.append(
+                    BlockingCall(func, diagnose.pick(frames, loop.learner_file))
+                )
+
+    bb.BlockingError = RecordedBlockingError
