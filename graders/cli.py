@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import report_json, report_terminal
 from .catalog import UsageError, load_catalog, repo_root, select
-from .runner import Runner
+from .runner import GraderError, Runner
 from .scoring import Grade
 
 
@@ -56,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_prove(args)
     except UsageError as exc:
         print(f"python -m graders: error: {exc}", file=sys.stderr)
+        return 2
+    except GraderError as exc:
+        print(f"python -m graders: internal error: {exc}", file=sys.stderr)
         return 2
     return 2
 

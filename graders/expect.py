@@ -190,8 +190,12 @@ async def raises(
     *,
     call: str,
     hint: str | None = None,
+    allow_group: bool = False,
 ) -> BaseException:
-    """Await ``awaitable`` and require it to raise ``exc_type``; return the exception."""
+    """Await ``awaitable`` and require it to raise ``exc_type``; return the exception.
+
+    With ``allow_group``, an ExceptionGroup (from a TaskGroup) holding an ``exc_type``
+    also counts, and that inner exception is returned."""
     names = (
         " or ".join(t.__name__ for t in exc_type)
         if isinstance(exc_type, tuple)
@@ -208,7 +212,23 @@ async def raises(
         fail(f"{call} raised CancelledError; expected {names}.", hint)
     except NotImplementedError:
         raise  # the stub: reported as "not started"
+    except BaseExceptionGroup as group:
+        if allow_group:
+            match, _ = group.split(exc_type)
+            if match is not None:
+                return _first_leaf(match)
+        fail(f"{call} raised {_describe_group(group)}\nexpected {names}.", hint)
     except Exception as exc:
         fail(f"{call} raised {type(exc).__name__}: {exc}\nexpected {names}.", hint)
     fail(f"{call} returned {_show(result)}; expected it to raise {names}.", hint)
     raise AssertionError("unreachable")
+
+
+def _first_leaf(group: BaseExceptionGroup) -> BaseException:
+    first = group.exceptions[0]
+    return _first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
+
+
+def _describe_group(group: BaseExceptionGroup) -> str:
+    inner = ", ".join(f"{type(e).__name__}({e})" for e in group.exceptions[:4])
+    return f"{type(group).__name__} of [{inner}] (a TaskGroup wraps errors in a group)"

@@ -32,6 +32,10 @@ KILL_MARGIN = 3.0
 OUTPUT_TAIL = 1200
 
 
+class GraderError(Exception):
+    """The grader itself failed (not the learner's code): a bug or a broken install."""
+
+
 @dataclass
 class Attempt:
     id: str
@@ -68,12 +72,14 @@ class Attempt:
 class _ForkServer:
     """Jobs forked from ``python -m graders.forkserver`` (POSIX)."""
 
-    def __init__(self, root: Path):
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "graders.forkserver"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+    def __init__(self, root: Path, workdir: Path):
+        self.stderr_path = workdir / f"forkserver-{time.monotonic_ns()}.err"
+        with open(self.stderr_path, "wb") as stderr:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "graders.forkserver"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
             cwd=root,
             env=_child_env(root),
         )
@@ -102,6 +108,16 @@ class _ForkServer:
             events.append(self.events.get_nowait())
         return events
 
+    def failure(self) -> str | None:
+        """Why the server died on its own (a bug or a broken install), if it did."""
+        try:
+            code = self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            return None
+        if code < 0:
+            return None  # killed by a signal: someone's code did that
+        return _read_tail(self.stderr_path) or f"exit status {code}"
+
     def kill(self, pid: int) -> None:
         for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
             try:
@@ -121,7 +137,7 @@ class _ForkServer:
 class _Spawner:
     """One fresh interpreter per job (Windows, or GRADERS_SPAWN=1)."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, workdir: Path):
         self.root = root
         self.procs: dict[str, subprocess.Popen] = {}
         self._pending: list[dict] = []
@@ -209,13 +225,13 @@ class Runner:
         self._counter += 1
         return Attempt(f"job{self._counter}", kata, impl, workdir, list(deselect))
 
-    def _launcher(self):
+    def _launcher(self, workdir: Path):
         if hasattr(os, "fork") and not os.environ.get("GRADERS_SPAWN"):
-            return _ForkServer(self.root)
-        return _Spawner(self.root)
+            return _ForkServer(self.root, workdir)
+        return _Spawner(self.root, workdir)
 
     def _run_all(self, pending: list[Attempt], by_key: dict, workdir: Path) -> None:
-        launcher = self._launcher()
+        launcher = self._launcher(workdir)
         running: dict[str, Attempt] = {}
         suspects: dict[str, int] = {}  # kata id -> times a server died under it
         try:
@@ -235,6 +251,9 @@ class Runner:
                             by_key[id(follow_up)] = by_key[id(attempt)]
                             pending.insert(0, follow_up)
                     elif event.get("server_died"):
+                        failure = launcher.failure()
+                        if failure is not None:
+                            raise GraderError(f"the grading server stopped:\n{failure}")
                         # Something killed the fork server (a kata killing its parent):
                         # restart it, rerun what was in flight; twice means guilty.
                         for attempt in running.values():
@@ -253,7 +272,7 @@ class Runner:
                                 by_key[id(again)] = result
                                 pending.insert(0, again)
                         running.clear()
-                        launcher = self._launcher()
+                        launcher = self._launcher(workdir)
                         break
                 now = time.monotonic()
                 for attempt in list(running.values()):
