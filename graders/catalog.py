@@ -55,7 +55,9 @@ class Kata:
     def skip_reason(self) -> str:
         need = ".".join(map(str, self.min_python))
         have = ".".join(map(str, sys.version_info[:2]))
-        return f"needs Python {need}+ (this is Python {have}); it counts neither for nor against you"
+        return (
+            f"needs Python {need}+ (this is Python {have}); it counts neither for nor against you"
+        )
 
 
 def repo_root() -> Path:
@@ -96,7 +98,13 @@ def load_catalog(root: Path | None = None) -> list[Kata]:
     if not katas_dir.is_dir():
         raise UsageError(f"no katas/ folder in {root}: run this from the repository root")
     folders = sorted(p for p in katas_dir.iterdir() if p.is_dir() and _FOLDER.match(p.name))
-    return [load_kata(p) for p in folders]
+    katas = []
+    for folder in folders:
+        if not (folder / "kata.toml").is_file():
+            print(f"note: {folder} has no kata.toml; skipped", file=sys.stderr)
+            continue
+        katas.append(load_kata(folder))
+    return katas
 
 
 def select(catalog: list[Kata], selectors: list[str]) -> list[Kata]:
@@ -107,9 +115,7 @@ def select(catalog: list[Kata], selectors: list[str]) -> list[Kata]:
     for sel in selectors:
         key = sel.strip().rstrip("/").split("/")[-1]
         found = [
-            k
-            for k in catalog
-            if key in (k.id, k.slug) or (key.isdigit() and int(key) == k.number)
+            k for k in catalog if key in (k.id, k.slug) or (key.isdigit() and int(key) == k.number)
         ]
         if not found:
             close = [k.id for k in catalog if key and key in k.id]

@@ -29,13 +29,23 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     grade = sub.add_parser("grade", help="grade katas (all by default)")
-    grade.add_argument("katas", nargs="*", metavar="KATA", help="3, 03, gather_in_order or 03_gather_in_order")
-    grade.add_argument("--from", dest="source", metavar="DIR", help="grade DIR/NN_slug/kata.py instead of katas/")
-    grade.add_argument("--json", metavar="FILE", help="also write the grade as JSON to FILE ('-' for stdout)")
-    grade.add_argument("--jobs", type=int, default=None, help="katas graded at once (default: CPU count)")
+    grade.add_argument(
+        "katas", nargs="*", metavar="KATA", help="3, 03, gather_in_order or 03_gather_in_order"
+    )
+    grade.add_argument(
+        "--from", dest="source", metavar="DIR", help="grade DIR/NN_slug/kata.py instead of katas/"
+    )
+    grade.add_argument(
+        "--json", metavar="FILE", help="also write the grade as JSON to FILE ('-' for stdout)"
+    )
+    grade.add_argument(
+        "--jobs", type=int, default=None, help="katas graded at once (default: CPU count)"
+    )
     grade.add_argument("-q", "--quiet", action="store_true", help="no terminal report")
 
-    prove = sub.add_parser("prove", help="authors: stubs score 0, solutions full, mistakes lose points")
+    prove = sub.add_parser(
+        "prove", help="authors: stubs score 0, solutions full, mistakes lose points"
+    )
     prove.add_argument("katas", nargs="*", metavar="KATA")
     prove.add_argument("--jobs", type=int, default=None)
     return parser
@@ -63,7 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
-def grade(katas, source: Path | None = None, jobs: int | None = None, root: Path | None = None) -> Grade:
+def grade(
+    katas, source: Path | None = None, jobs: int | None = None, root: Path | None = None
+) -> Grade:
     root = root or repo_root()
     work = []
     for kata in katas:

@@ -306,8 +306,7 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
         return (
             f"still running after {self.limits.virtual:g} virtual seconds: is "
             "CancelledError being swallowed, or a loop waiting for something that "
-            "never happens?" + self._cancel_hint() + "\nTasks still running:"
-            + self._task_lines()
+            "never happens?" + self._cancel_hint() + "\nTasks still running:" + self._task_lines()
         )
 
     def _busy_message(self) -> str:
@@ -315,7 +314,9 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
             f"busy loop: the event loop went round {self.limits.instant_steps:,} times "
             f"at {self._vt:g}s without time moving. A `while` loop around "
             "`await asyncio.sleep(0)` (or a swallowed CancelledError) spins forever "
-            "instead of waiting." + self._cancel_hint() + "\nTasks still running:"
+            "instead of waiting."
+            + self._cancel_hint()
+            + "\nTasks still running:"
             + self._task_lines()
             + "\nhint: wait on something that wakes you (an Event, a Queue, a "
             "Condition, a real sleep) instead of polling."
@@ -325,8 +326,7 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
         clock = "" if self.realtime else f" (virtual time reached {self._vt:g}s)"
         return (
             f"time limit: still running after {self.limits.real:g}s of real time"
-            f"{clock}." + self._cancel_hint() + "\nTasks still running:"
-            + self._task_lines()
+            f"{clock}." + self._cancel_hint() + "\nTasks still running:" + self._task_lines()
         )
 
 

@@ -180,7 +180,8 @@ def nothing_left_running(*services: Recorder, hint: str | None = None) -> None:
         + "\n".join(f"  - {line}" for line in lines)
         + "\nEverything a kata starts must be finished or cancelled (and awaited) "
         "before it returns.",
-        hint or "cancel leftover tasks and await them, or use asyncio.TaskGroup, which does it for you.",
+        hint
+        or "cancel leftover tasks and await them, or use asyncio.TaskGroup, which does it for you.",
     )
 
 

@@ -80,7 +80,9 @@ class Recorder:
         return [c.span(now) for c in self.calls]
 
     def in_flight_at(self, t: float) -> int:
-        return sum(1 for c in self.calls if c.start <= t < (c.end if c.end is not None else float("inf")))
+        return sum(
+            1 for c in self.calls if c.start <= t < (c.end if c.end is not None else float("inf"))
+        )
 
 
 class FakeService(Recorder):

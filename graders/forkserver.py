@@ -102,7 +102,7 @@ def fork_job(spec: dict, to_close) -> int:
         from . import job
 
         code = job.run(spec)
-    except BaseException:  # noqa: BLE001 - a job must never return into the server loop
+    except BaseException:
         import traceback
 
         traceback.print_exc()

@@ -12,7 +12,7 @@ from pathlib import Path
 #: Bytes of output (prints, tracebacks) a job may write before it is stopped.
 OUTPUT_LIMIT = 64 * 1024 * 1024
 #: Address space a job may use: bounds a memory bomb without touching real katas.
-MEMORY_LIMIT = 4 * 1024 * 1024 * 1024
+MEMORY_LIMIT = 2 * 1024 * 1024 * 1024
 
 INI = str(Path(__file__).with_name("pytest.ini"))
 
@@ -22,16 +22,27 @@ def pytest_args(spec: dict) -> list[str]:
     tests = sorted(str(p) for p in (Path(kata_dir) / ".tests").glob("test_*.py"))
     args = [
         *tests,
-        "-c", INI,
-        "--rootdir", str(Path(kata_dir) / ".tests"),
-        "-p", "graders.plugin",
-        "-p", "no:cacheprovider",
-        "-p", "no:stepwise",
+        "-c",
+        INI,
+        "--rootdir",
+        str(Path(kata_dir) / ".tests"),
+        "-p",
+        "graders.plugin",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:stepwise",
         "--import-mode=importlib",
-        "-q", "-s", "--no-header", "-rN",
-        "--kata-impl", spec["impl"],
-        "--kata-dir", kata_dir,
-        "--kata-results", spec["results"],
+        "-q",
+        "-s",
+        "--no-header",
+        "-rN",
+        "--kata-impl",
+        spec["impl"],
+        "--kata-dir",
+        kata_dir,
+        "--kata-results",
+        spec["results"],
     ]
     for nodeid in spec.get("deselect", ()):
         args += ["--deselect", nodeid]
@@ -52,7 +63,7 @@ def limit_resources() -> None:
         if kind is None:
             continue
         try:
-            soft, hard = resource.getrlimit(kind)
+            _soft, hard = resource.getrlimit(kind)
             if hard != resource.RLIM_INFINITY:
                 value = min(value, hard)
             resource.setrlimit(kind, (value, hard))

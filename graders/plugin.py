@@ -187,21 +187,53 @@ def pytest_runtest_call(item: pytest.Item):
         warnings.simplefilter("always")
         if buster is not None:
             buster.activate()
+        restore = _virtual_asyncio_run(item)
         try:
             result = yield
             error = None
-        except BaseException as exc:  # noqa: BLE001 - re-raised below, maybe as root cause
+        except BaseException as exc:
             error = exc
         finally:
+            restore()
             if buster is not None:
                 buster.deactivate()
         gc.collect()
     root_cause = _never_awaited(caught) or _blocked(item)
-    if root_cause is not None:
+    if root_cause is not None and not isinstance(error, MemoryError):
         raise root_cause from error
     if error is not None:
         raise error
     return result
+
+
+def _virtual_asyncio_run(item: pytest.Item):
+    """In a synchronous test, make ``asyncio.run()`` (the learner's, or the test's) use a
+    VirtualTimeLoop too, so deadlocks and runaway loops there are caught the same way.
+    Returns a function that undoes it."""
+    if asyncio.iscoroutinefunction(getattr(item, "obj", None)):
+        return lambda: None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            previous = asyncio.get_event_loop_policy()
+            base = asyncio.DefaultEventLoopPolicy
+        except AttributeError:  # a Python without event loop policies
+            return lambda: None
+
+        class VirtualPolicy(base):
+            def new_event_loop(self):
+                loop = VirtualTimeLoop(limits_for(item), learner_file=_state.impl)
+                _state.loops.setdefault(item.nodeid, loop)
+                return loop
+
+        asyncio.set_event_loop_policy(VirtualPolicy())
+
+    def restore():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            asyncio.set_event_loop_policy(previous)
+
+    return restore
 
 
 def _never_awaited(caught) -> Exception | None:
@@ -265,7 +297,14 @@ def pytest_runtest_logfinish(nodeid, location) -> None:
     _state.current = None
     loop = _state.loops.pop(nodeid, None)
     outcome = _state.outcomes.pop(nodeid, {"status": "error", "message": "the test did not run"})
-    _state.write({"type": "test", "nodeid": nodeid, **outcome, "virtual": loop.time() if loop and not loop.realtime else None})
+    _state.write(
+        {
+            "type": "test",
+            "nodeid": nodeid,
+            **outcome,
+            "virtual": loop.time() if loop and not loop.realtime else None,
+        }
+    )
 
 
 def pytest_keyboard_interrupt(excinfo) -> None:

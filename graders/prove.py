@@ -49,7 +49,10 @@ def prove(katas: list[Kata], root: Path | None = None, jobs: int | None = None) 
     work: list[tuple[Kata, Path]] = []
     roles: list[tuple[Kata, str, Path]] = []
     for kata in katas:
-        variants = [("stub", kata.path / "kata.py"), ("solution", root / "solutions" / kata.id / "kata.py")]
+        variants = [
+            ("stub", kata.path / "kata.py"),
+            ("solution", root / "solutions" / kata.id / "kata.py"),
+        ]
         variants += [(f"mistake {m.name}", m) for m in mistakes_of(root, kata)]
         for role, path in variants:
             work.append((kata, path.resolve()))
@@ -57,7 +60,7 @@ def prove(katas: list[Kata], root: Path | None = None, jobs: int | None = None) 
     results = Runner(root, jobs=jobs).grade(work)
     proofs = {kata.id: Proof(kata) for kata in katas}
     by_role: dict[str, dict[str, KataResult]] = {kata.id: {} for kata in katas}
-    for (kata, role, path), result in zip(roles, results):
+    for (kata, role, path), result in zip(roles, results, strict=False):
         by_role[kata.id][role] = result
         _judge(proofs[kata.id], role, path, result)
     for kata in katas:
@@ -81,8 +84,11 @@ def _judge(proof: Proof, role: str, path: Path, result: KataResult) -> None:
             )
     elif role == "solution":
         if result.score != result.max_score or result.status != "pass":
-            failing = [f"{t.name}: {t.message.splitlines()[0] if t.message else t.status}"
-                       for t in result.tests if t.status != "pass"]
+            failing = [
+                f"{t.name}: {t.message.splitlines()[0] if t.message else t.status}"
+                for t in result.tests
+                if t.status != "pass"
+            ]
             proof.problems.append(
                 f"the reference solution earns {result.score}/{result.max_score}"
                 + (f" ({result.error})" if result.error else "")
@@ -91,7 +97,9 @@ def _judge(proof: Proof, role: str, path: Path, result: KataResult) -> None:
     else:
         names = rejected_by(path)
         if not names:
-            proof.problems.append(f"{role} names no test ('Rejected by: test_...' in its docstring)")
+            proof.problems.append(
+                f"{role} names no test ('Rejected by: test_...' in its docstring)"
+            )
         if result.score >= result.max_score:
             proof.problems.append(f"{role} earns full points: no test rejects it")
         statuses = {t.name: t.status for t in result.tests}
@@ -117,7 +125,9 @@ def _check_metadata(proof: Proof, root: Path, results: dict[str, KataResult]) ->
         proof.problems.append("kata.toml has no [api] table")
     count = len(mistakes_of(root, kata))
     if count < 2:
-        proof.problems.append(f"{count} mistake(s) in solutions/{kata.id}/mistakes; write at least 2")
+        proof.problems.append(
+            f"{count} mistake(s) in solutions/{kata.id}/mistakes; write at least 2"
+        )
     mistakes = len([r for r in results if r.startswith("mistake")])
     if solution is not None and not proof.problems:
         stub = results["stub"]
@@ -141,5 +151,8 @@ def cmd_prove(args) -> int:
             for problem in proof.problems:
                 print(f"      {problem}")
     bad = sum(1 for p in proofs if not p.ok)
-    print(f"\n{len(proofs) - bad} of {len(proofs)} katas proved", file=sys.stderr if bad else sys.stdout)
+    print(
+        f"\n{len(proofs) - bad} of {len(proofs)} katas proved",
+        file=sys.stderr if bad else sys.stdout,
+    )
     return 1 if bad else 0

@@ -30,6 +30,7 @@ STARTUP_LIMIT = 20.0
 #: Real seconds past a test's own pytest-timeout limit before the runner kills the job.
 KILL_MARGIN = 3.0
 OUTPUT_TAIL = 1200
+OUTPUT_LIMIT = 64 * 1024 * 1024  # as graders.job sets it (not imported: job imports pytest)
 
 
 class GraderError(Exception):
@@ -49,6 +50,7 @@ class Attempt:
     results_size: int = -1
     test_started: tuple[str, float] | None = None
     limits: dict[str, float] = field(default_factory=dict)
+    solo: bool = False
 
     @property
     def results(self) -> Path:
@@ -80,9 +82,9 @@ class _ForkServer:
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=stderr,
-            cwd=root,
-            env=_child_env(root),
-        )
+                cwd=root,
+                env=_child_env(root),
+            )
         self.events: queue.Queue = queue.Queue()
         threading.Thread(target=self._read, daemon=True, name="graders-forkserver").start()
 
@@ -119,7 +121,10 @@ class _ForkServer:
         return _read_tail(self.stderr_path) or f"exit status {code}"
 
     def kill(self, pid: int) -> None:
-        for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+        for target in (
+            lambda: os.killpg(pid, signal.SIGKILL),
+            lambda: os.kill(pid, signal.SIGKILL),
+        ):
             try:
                 target()
                 return
@@ -233,14 +238,17 @@ class Runner:
     def _run_all(self, pending: list[Attempt], by_key: dict, workdir: Path) -> None:
         launcher = self._launcher(workdir)
         running: dict[str, Attempt] = {}
-        suspects: dict[str, int] = {}  # kata id -> times a server died under it
+        # Attempts that were running when something killed the fork server. Each is
+        # rerun alone: if the server dies again, that one did it.
+        solo: list[Attempt] = []
         try:
-            while pending or running:
-                while pending and len(running) < self.jobs:
-                    attempt = pending.pop(0)
-                    attempt.started_at = time.monotonic()
-                    running[attempt.id] = attempt
-                    launcher.start(attempt, self.root)
+            while pending or running or solo:
+                if solo and not running:
+                    attempt = solo.pop(0)
+                    attempt.solo = True
+                    self._start(attempt, running, launcher)
+                while pending and not solo and len(running) < self.jobs:
+                    self._start(pending.pop(0), running, launcher)
                 for event in launcher.poll(0.01):
                     if "started" in event and event["started"] in running:
                         running[event["started"]].pid = event["pid"]
@@ -254,23 +262,22 @@ class Runner:
                         failure = launcher.failure()
                         if failure is not None:
                             raise GraderError(f"the grading server stopped:\n{failure}")
-                        # Something killed the fork server (a kata killing its parent):
-                        # restart it, rerun what was in flight; twice means guilty.
                         for attempt in running.values():
                             if attempt.pid:
                                 launcher.kill(attempt.pid)
-                            suspects[attempt.kata.id] = suspects.get(attempt.kata.id, 0) + 1
                             result = by_key[id(attempt)]
-                            if suspects[attempt.kata.id] >= 2:
+                            if attempt.solo:
                                 result.error = (
                                     "your code killed the grading process (its parent). "
                                     "A kata must never signal or kill other processes."
                                 )
                                 self._fill_missing(attempt, result, result.error)
                             else:
-                                again = self._attempt(attempt.kata, attempt.impl, workdir, attempt.deselect)
+                                again = self._attempt(
+                                    attempt.kata, attempt.impl, workdir, attempt.deselect
+                                )
                                 by_key[id(again)] = result
-                                pending.insert(0, again)
+                                solo.append(again)
                         running.clear()
                         launcher = self._launcher(workdir)
                         break
@@ -282,6 +289,11 @@ class Runner:
                 if attempt.pid:
                     launcher.kill(attempt.pid)
             launcher.close()
+
+    def _start(self, attempt: Attempt, running: dict, launcher) -> None:
+        attempt.started_at = time.monotonic()
+        running[attempt.id] = attempt
+        launcher.start(attempt, self.root)
 
     # -- deadlines -------------------------------------------------------------------
     def _watch(self, attempt: Attempt, launcher, now: float) -> None:
@@ -302,7 +314,11 @@ class Runner:
                     started = (record.get("nodeid", ""), now)
                 elif record["type"] == "test":
                     started = None
-            if started is None or attempt.test_started is None or attempt.test_started[0] != started[0]:
+            if (
+                started is None
+                or attempt.test_started is None
+                or attempt.test_started[0] != started[0]
+            ):
                 attempt.test_started = started
         if attempt.test_started is None:
             limit = STARTUP_LIMIT
@@ -315,7 +331,9 @@ class Runner:
             launcher.kill(attempt.pid)
 
     # -- turning records into results ---------------------------------------------------
-    def _finish(self, attempt: Attempt, event: dict, result: KataResult, workdir: Path) -> Attempt | None:
+    def _finish(
+        self, attempt: Attempt, event: dict, result: KataResult, workdir: Path
+    ) -> Attempt | None:
         records = channel.read(attempt.results)
         collected = next((r for r in records if r["type"] == "collected"), None)
         kata_error = next((r for r in records if r["type"] == "kata_error"), None)
@@ -341,7 +359,9 @@ class Runner:
                 result.tests.append(_test_result(test, record, points))
             elif kata_error is not None:
                 result.error = kata_error.get("message", "")
-                result.tests.append(TestResult(test["name"], "error", 0, points, result.error, nodeid))
+                result.tests.append(
+                    TestResult(test["name"], "error", 0, points, result.error, nodeid)
+                )
             elif starts and starts[-1] == nodeid:
                 message = crash + self._output_tail(attempt)
                 result.tests.append(TestResult(test["name"], "error", 0, points, message, nodeid))
@@ -361,7 +381,9 @@ class Runner:
             for nodeid in unfinished:
                 test = by_id[nodeid]
                 result.tests.append(
-                    TestResult(test["name"], "error", 0, int(test.get("points", 1)), message, nodeid)
+                    TestResult(
+                        test["name"], "error", 0, int(test.get("points", 1)), message, nodeid
+                    )
                 )
         order = {t["nodeid"]: i for i, t in enumerate(tests)}
         result.tests.sort(key=lambda t: order.get(t.nodeid, 0))
@@ -374,7 +396,9 @@ class Runner:
         for test in (collected or {}).get("tests", []):
             if test.get("nodeid") not in known:
                 points = int(test.get("points", 1))
-                result.tests.append(TestResult(test["name"], "error", 0, points, message, test["nodeid"]))
+                result.tests.append(
+                    TestResult(test["name"], "error", 0, points, message, test["nodeid"])
+                )
 
     def _crash_message(self, attempt: Attempt, event: dict) -> str:
         if attempt.killed:
@@ -393,6 +417,8 @@ class Runner:
                 return "the test process was killed while running this test (out of memory?)."
             return f"the test process was killed by {name} while running this test."
         code = event.get("code")
+        if _size(attempt.output) >= OUTPUT_LIMIT - 1024 * 1024:
+            return "your code printed too much output (over 64 MB) and was stopped."
         output = _read_tail(attempt.output)
         if "Timeout" in output and "+++" in output:
             return "time limit: this test ran past its hard time limit and was stopped."
@@ -416,7 +442,9 @@ def _test_result(test: dict, record: dict, points: int) -> TestResult:
         status = "error"
     max_score = 0 if status == "skip" else points
     score = points if status == "pass" else 0
-    return TestResult(test["name"], status, score, max_score, str(record.get("message", "")), test["nodeid"])
+    return TestResult(
+        test["name"], status, score, max_score, str(record.get("message", "")), test["nodeid"]
+    )
 
 
 def _signal_name(number: int) -> str:
@@ -424,6 +452,13 @@ def _signal_name(number: int) -> str:
         return signal.Signals(number).name
     except ValueError:
         return f"signal {number}"
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _read_tail(path: Path) -> str:

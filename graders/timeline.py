@@ -1,8 +1,8 @@
 """Draw what the learner's code did as bars on a time axis (the picture in failures).
 
-    fetch('a') ██████████
-    fetch('b')           ██████
-               0s        1s   1.6s
+fetch('a') ██████████
+fetch('b')           ██████
+           0s        1s   1.6s
 """
 
 from __future__ import annotations
@@ -61,8 +61,8 @@ def render(spans: list[Span], *, unicode: bool = True, width: int = WIDTH) -> st
     label_w = min(max(len(s.label) for s in spans), 24)
     rows = []
     for span in spans:
-        first = int(round(span.start * scale))
-        last = max(int(round(span.end * scale)), first + 1)
+        first = round(span.start * scale)
+        last = max(round(span.end * scale), first + 1)
         glyph = GLYPHS.get(span.outcome, GLYPHS["ok"])[style]
         label = span.label if len(span.label) <= label_w else span.label[: label_w - 1] + "…"
         rows.append(f"{label:<{label_w}} {' ' * first}{glyph * (last - first)}")
@@ -70,8 +70,7 @@ def render(spans: list[Span], *, unicode: bool = True, width: int = WIDTH) -> st
     used = sorted({s.outcome for s in spans}, key=list(GLYPHS).index)
     if used != ["ok"]:
         rows.append(
-            " " * (label_w + 1)
-            + "  ".join(f"{GLYPHS[o][style]} {LEGEND[o]}" for o in used)
+            " " * (label_w + 1) + "  ".join(f"{GLYPHS[o][style]} {LEGEND[o]}" for o in used)
         )
     return "\n".join(rows)
 
@@ -94,7 +93,7 @@ def _axis(t_end: float, scale: float, width: int) -> str:
         ticks[-1] = t_end
     pos = 0
     for t in ticks:
-        col = int(round(t * scale))
+        col = round(t * scale)
         text = _fmt(t)
         if col < pos:
             continue

@@ -97,8 +97,14 @@ def not_started(exc: BaseException, learner_file: str | None, kata_dir: str | No
     )
 
 
-def explain(exc: BaseException, learner_file: str | None, kata_dir: str | None = None) -> tuple[str, str]:
+def explain(
+    exc: BaseException, learner_file: str | None, kata_dir: str | None = None
+) -> tuple[str, str]:
     """(status, message) for an exception that ended a test."""
+    limit = _in_chain(exc, LoopLimit)
+    if limit is not None:
+        # e.g. asyncio.run()'s cleanup failing after a deadlock hid the real reason
+        exc = limit
     if isinstance(exc, (KataFailure, LoopLimit)):
         return "fail", str(exc)
     if isinstance(exc, KataLoadError):
@@ -112,6 +118,16 @@ def explain(exc: BaseException, learner_file: str | None, kata_dir: str | None =
     if isinstance(exc, AssertionError) and not raised_by_learner(exc, learner_file):
         return "fail", str(exc) or "a check failed"
     return "fail", describe_exception(exc, learner_file)
+
+
+def _in_chain(exc: BaseException, kind: type) -> BaseException | None:
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, kind):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def describe_exception(exc: BaseException, learner_file: str | None) -> str:

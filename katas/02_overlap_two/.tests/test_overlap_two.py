@@ -26,8 +26,14 @@ async def test_returns_the_pair_in_argument_order(kata):
 async def test_waits_overlap_when_the_first_is_slower(kata):
     fetch = FakeService(delays={"a": 1.0, "b": 0.6})
     run = await expect.timed(kata.fetch_pair(fetch, "a", "b"))
-    expect.elapsed(run, 1.0, what="fetch_pair(fetch, 'a', 'b')", why="the slower fetch alone",
-                   services=[fetch], hint=OVERLAP)
+    expect.elapsed(
+        run,
+        1.0,
+        what="fetch_pair(fetch, 'a', 'b')",
+        why="the slower fetch alone",
+        services=[fetch],
+        hint=OVERLAP,
+    )
     expect.max_in_flight(fetch, 2, hint=OVERLAP)
 
 
@@ -36,8 +42,14 @@ async def test_waits_overlap_when_the_second_is_slower(kata):
     fetch = FakeService(delays={"a": 0.5, "b": 2.0})
     run = await expect.timed(kata.fetch_pair(fetch, "a", "b"))
     expect.equal(run.result, ("value:a", "value:b"), call="fetch_pair(fetch, 'a', 'b')")
-    expect.elapsed(run, 2.0, what="fetch_pair(fetch, 'a', 'b')", why="the slower fetch alone",
-                   services=[fetch], hint=OVERLAP)
+    expect.elapsed(
+        run,
+        2.0,
+        what="fetch_pair(fetch, 'a', 'b')",
+        why="the slower fetch alone",
+        services=[fetch],
+        hint=OVERLAP,
+    )
     expect.max_in_flight(fetch, 2, hint=OVERLAP)
 
 

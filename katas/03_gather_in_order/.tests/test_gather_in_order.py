@@ -24,8 +24,14 @@ async def test_results_come_in_input_order(kata):
 async def test_fetches_overlap(kata):
     fetch = FakeService(delays={"a": 1.0, "b": 0.6, "c": 0.8})
     run = await expect.timed(kata.fetch_all(fetch, ["a", "b", "c"]))
-    expect.elapsed(run, 1.0, what="fetching three keys", why="the slowest alone, all overlapping",
-                   services=[fetch], hint=OVERLAP)
+    expect.elapsed(
+        run,
+        1.0,
+        what="fetching three keys",
+        why="the slowest alone, all overlapping",
+        services=[fetch],
+        hint=OVERLAP,
+    )
     expect.max_in_flight(fetch, 3, hint=OVERLAP)
 
 
@@ -33,7 +39,9 @@ async def test_fetches_overlap(kata):
 async def test_duplicate_keys_are_fetched_each_time(kata):
     fetch = FakeService(delays=0.5)
     values = await kata.fetch_all(fetch, ["x", "x", "y"])
-    expect.equal(values, ["value:x", "value:x", "value:y"], call="fetch_all(fetch, ['x', 'x', 'y'])")
+    expect.equal(
+        values, ["value:x", "value:x", "value:y"], call="fetch_all(fetch, ['x', 'x', 'y'])"
+    )
     expect.call_count(fetch, 3, hint="fetch once per entry of `keys`, duplicates included.")
 
 

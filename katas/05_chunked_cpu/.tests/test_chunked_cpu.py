@@ -43,24 +43,36 @@ class Heartbeat:
 @pytest.mark.points(1)
 async def test_small_inputs(kata):
     for chunks in ([], [b""], [b"a", b"b"], sample(10)):
-        expect.equal(await kata.checksum(chunks), reference(chunks), call=f"checksum({chunks!r})",
-                     hint="add up zlib.crc32(chunk) of each chunk separately, then % 2**32.")
+        expect.equal(
+            await kata.checksum(chunks),
+            reference(chunks),
+            call=f"checksum({chunks!r})",
+            hint="add up zlib.crc32(chunk) of each chunk separately, then % 2**32.",
+        )
 
 
 @pytest.mark.points(1)
 async def test_accepts_a_generator(kata):
     chunks = sample(2500)
     value = await kata.checksum((c for c in chunks), yield_every=100)
-    expect.equal(value, reference(chunks), call="checksum(<generator of 2500 chunks>)",
-                 hint="iterate over `chunks` once; a generator cannot be indexed or measured with len().")
+    expect.equal(
+        value,
+        reference(chunks),
+        call="checksum(<generator of 2500 chunks>)",
+        hint="iterate over `chunks` once; a generator cannot be indexed or measured with len().",
+    )
 
 
 @pytest.mark.points(1)
 async def test_wraps_modulo_2_to_the_32(kata):
     chunks = sample(50, size=64)
     value = await kata.checksum(chunks, yield_every=7)
-    expect.equal(value, reference(chunks), call="checksum(50 chunks, yield_every=7)",
-                 hint="the sum of many crc32 values exceeds 32 bits: return it % 2**32.")
+    expect.equal(
+        value,
+        reference(chunks),
+        call="checksum(50 chunks, yield_every=7)",
+        hint="the sum of many crc32 values exceeds 32 bits: return it % 2**32.",
+    )
 
 
 @pytest.mark.points(3)
@@ -94,7 +106,9 @@ async def test_other_tasks_get_turns(kata):
         value = await kata.checksum(sample(n), yield_every=yield_every)
         beats = heartbeat.beats - before
         await heartbeat.stop()
-        expect.equal(value, reference(sample(n)), call=f"checksum(1000 chunks, yield_every={yield_every})")
+        expect.equal(
+            value, reference(sample(n)), call=f"checksum(1000 chunks, yield_every={yield_every})"
+        )
         needed = n // yield_every - 1
         expect.true(
             beats >= needed,

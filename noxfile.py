@@ -1,0 +1,63 @@
+"""The sessions everyone runs.
+
+Learners:  nox -s grade [-- KATA ...]     (the default session)
+Project:   nox -s test lint               (the whole self-test; what CI runs)
+Authors:   nox -s prove [-- KATA ...]     (stubs 0, solutions full, mistakes rejected)
+Numbers:   nox -s bench
+"""
+
+from __future__ import annotations
+
+import os
+
+import nox
+
+PYTHONS = ["3.11", "3.12", "3.13", "3.14"]
+
+nox.options.sessions = ["grade"]
+nox.options.default_venv_backend = "uv|virtualenv"
+# On a learner's machine, and in CI, an interpreter that is not installed is skipped.
+nox.options.error_on_missing_interpreters = False
+# ...and never downloaded behind the user's back.
+nox.options.download_python = "never"
+os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
+
+
+def _install(session: nox.Session, *extra: str) -> None:
+    session.install("-e", ".", *extra)
+
+
+@nox.session(reuse_venv=True)
+def grade(session: nox.Session) -> None:
+    """Grade your katas: `nox -s grade`, or one kata: `nox -s grade -- 03`."""
+    _install(session)
+    session.run("python", "-m", "graders", "grade", *session.posargs)
+
+
+@nox.session(reuse_venv=True)
+def prove(session: nox.Session) -> None:
+    """Authors: prove katas (all by default) on this interpreter."""
+    _install(session)
+    session.run("python", "-m", "graders", "prove", *session.posargs)
+
+
+@nox.session(python=PYTHONS)
+def test(session: nox.Session) -> None:
+    """The engine's own tests and the proof of every kata, on each interpreter."""
+    _install(session)
+    session.run("python", "-m", "pytest", *(session.posargs or ["tests", "-q"]))
+
+
+@nox.session(reuse_venv=True)
+def lint(session: nox.Session) -> None:
+    """ruff: format check and lint."""
+    session.install("ruff")
+    session.run("ruff", "format", "--check", ".")
+    session.run("ruff", "check", ".")
+
+
+@nox.session(reuse_venv=True)
+def bench(session: nox.Session) -> None:
+    """Print how long grading takes: whole runs, per kata, start-up, isolation cost."""
+    _install(session)
+    session.run("python", "-m", "tests.bench", *session.posargs)

@@ -1,0 +1,2 @@
+async def double(x):
+    raise NotImplementedError("double: see README.md")

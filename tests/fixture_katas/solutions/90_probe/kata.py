@@ -1,0 +1,6 @@
+import asyncio
+
+
+async def double(x):
+    await asyncio.sleep(1)
+    return 2 * x

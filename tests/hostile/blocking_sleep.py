@@ -1,0 +1,6 @@
+import time
+
+
+async def double(x):
+    time.sleep(0.05)
+    return 2 * x

@@ -1,0 +1,3 @@
+async def double(x):
+    while True:
+        pass

@@ -1,0 +1,6 @@
+import asyncio
+
+
+async def double(x):
+    await asyncio.Event().wait()
+    return 2 * x

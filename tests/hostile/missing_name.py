@@ -1,0 +1,2 @@
+async def triple(x):
+    return 3 * x
