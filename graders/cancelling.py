@@ -102,8 +102,8 @@ def expect_cancelled(
                 hint,
             )
         fail(
-            f"{call} was cancelled at {when}, but it ended with "
-            f"{type(exc).__name__}: {exc} instead of CancelledError.",
+            f"{call} was cancelled at {when}, but instead of CancelledError it ended "
+            f"with {type(exc).__name__}: {exc}.",
             hint,
         )
     if promptly and run.late_by > TOLERANCE:

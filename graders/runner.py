@@ -442,8 +442,15 @@ def _test_result(test: dict, record: dict, points: int) -> TestResult:
         status = "error"
     max_score = 0 if status == "skip" else points
     score = points if status == "pass" else 0
+    virtual = record.get("virtual")
     return TestResult(
-        test["name"], status, score, max_score, str(record.get("message", "")), test["nodeid"]
+        test["name"],
+        status,
+        score,
+        max_score,
+        str(record.get("message", "")),
+        test["nodeid"],
+        float(virtual) if isinstance(virtual, (int, float)) else 0.0,
     )
 
 

@@ -17,6 +17,7 @@ class TestResult:
     max_score: int
     message: str = ""
     nodeid: str = ""
+    virtual: float = 0.0  # virtual seconds the test simulated (for the benchmark)
 
     def to_json(self) -> dict:
         return {
