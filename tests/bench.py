@@ -55,7 +55,7 @@ def main() -> None:
     virtual_total = 0.0
     real_total = 0.0
     for kata, impl in work:
-        elapsed, results = timed(lambda: Runner(ROOT, jobs=1).grade([(kata, impl)]))
+        elapsed, results = timed(lambda k=kata, i=impl: Runner(ROOT, jobs=1).grade([(k, i)]))
         virtual = sum(t.virtual for t in results[0].tests)
         virtual_total += virtual
         real_total += elapsed
@@ -71,10 +71,11 @@ def main() -> None:
         args = [a for a in pytest_args(spec) if a not in ("--kata-results", "")]
         plain = [sys.executable, "-m", "pytest", *args]
         plain_t = statistics.median(
-            timed(lambda: subprocess.run(plain, cwd=ROOT, capture_output=True))[0] for _ in range(3)
+            timed(lambda p=plain: subprocess.run(p, cwd=ROOT, capture_output=True))[0]
+            for _ in range(3)
         )
         ours_t = statistics.median(
-            timed(lambda: Runner(ROOT, jobs=1).grade([(kata, impl)]))[0] for _ in range(3)
+            timed(lambda k=kata, i=impl: Runner(ROOT, jobs=1).grade([(k, i)]))[0] for _ in range(3)
         )
         print(
             f"  {kata.id:<28} plain pytest {plain_t * 1000:5.0f} ms, graders runner {ours_t * 1000:5.0f} ms"
