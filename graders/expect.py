@@ -132,8 +132,8 @@ def cancelled(service: Recorder, keys: Iterable, *, hint: str | None = None) -> 
             if outcome == "running":
                 outcome = "still running"
             fail(
-                timeline(service)
-                + f"\nexpected {service.name}({key!r}) to be cancelled; it {_outcome_verb(outcome)}.",
+                timeline(service) + f"\nexpected {_label(service, key, calls)} to be cancelled; it "
+                f"{_outcome_verb(outcome)}.",
                 hint,
             )
 
@@ -144,9 +144,14 @@ def not_cancelled(service: Recorder, keys: Iterable, *, hint: str | None = None)
         if any(c.outcome == "cancelled" for c in calls):
             fail(
                 timeline(service)
-                + f"\n{service.name}({key!r}) was cancelled, but it should have been left to finish.",
+                + f"\n{_label(service, key, calls)} was cancelled, but it should have been left "
+                "to finish.",
                 hint,
             )
+
+
+def _label(service: Recorder, key, calls) -> str:
+    return calls[-1].label if calls else f"{service.name}({key!r})"
 
 
 def _outcome_verb(outcome: str) -> str:

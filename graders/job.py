@@ -32,6 +32,8 @@ def pytest_args(spec: dict) -> list[str]:
         "no:cacheprovider",
         "-p",
         "no:stepwise",
+        "-p",
+        "no:logging",  # learners' log records go to stderr, not to a capture handler
         "--import-mode=importlib",
         "-q",
         "-s",
