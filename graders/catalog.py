@@ -103,7 +103,10 @@ def load_catalog(root: Path | None = None) -> list[Kata]:
         if not (folder / "kata.toml").is_file():
             print(f"note: {folder} has no kata.toml; skipped", file=sys.stderr)
             continue
-        katas.append(load_kata(folder))
+        try:
+            katas.append(load_kata(folder))
+        except (UsageError, KeyError, ValueError) as exc:
+            print(f"note: {folder}/kata.toml is not usable ({exc}); skipped", file=sys.stderr)
     return katas
 
 

@@ -324,9 +324,17 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
 
     def _real_limit_message(self) -> str:
         clock = "" if self.realtime else f" (virtual time reached {self._vt:g}s)"
+        busy = ""
+        if not self.realtime and self._instant_iterations > 1000:
+            busy = (
+                f"\nIt looks like a busy loop: the event loop went round "
+                f"{self._instant_iterations:,} times at {self._vt:g}s without time moving. "
+                "Wait on something that wakes you (an Event, a Queue, a real sleep) "
+                "instead of polling with `await asyncio.sleep(0)`."
+            )
         return (
             f"time limit: still running after {self.limits.real:g}s of real time"
-            f"{clock}." + self._cancel_hint() + "\nTasks still running:" + self._task_lines()
+            f"{clock}." + busy + self._cancel_hint() + "\nTasks still running:" + self._task_lines()
         )
 
 

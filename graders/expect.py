@@ -46,11 +46,12 @@ def fail(message: str, hint: str | None = None) -> None:
     raise KataFailure(message + (f"\nhint: {hint}" if hint else ""))
 
 
-def timeline(*services: Recorder) -> str:
+def timeline(*services: Recorder, until: float | None = None) -> str:
+    """The calls recorded by ``services`` as bars; the axis runs to ``until`` if later."""
     loop = asyncio.get_running_loop()
     spans = [s for service in services for s in service.spans(loop.time())]
     spans.sort(key=lambda s: (s.start, s.end))
-    return render(spans, unicode=unicode_ok())
+    return render(spans, unicode=unicode_ok(), until=until)
 
 
 def _show(value) -> str:
@@ -86,17 +87,22 @@ def elapsed(
     services: Iterable[Recorder] = (),
     hint: str | None = None,
     why: str = "",
+    overlap: bool = True,
 ) -> None:
-    """``measured`` must equal ``expected`` virtual seconds (virtual time is exact)."""
+    """``measured`` must equal ``expected`` virtual seconds (virtual time is exact).
+
+    With ``overlap`` (the default), a run slower than expected is explained by how many
+    calls ran at once; pass ``overlap=False`` where calls are meant to be sequential."""
     services = list(services)
     took = measured.elapsed if isinstance(measured, Timed) else measured
     if abs(took - expected) <= TOLERANCE:
         return
-    story = _overlap_story(services) if took > expected else ""
+    story = _overlap_story(services) if took > expected and overlap else ""
     because = f" ({why})" if why else ""
     message = f"expected {what} to take {expected:g}s{because}; yours took {took:g}s{story}."
     if services:
-        message = timeline(*services) + "\n" + message
+        until = measured.end if isinstance(measured, Timed) else None
+        message = timeline(*services, until=until) + "\n" + message
     fail(message, hint)
 
 

@@ -28,7 +28,7 @@ import pytest
 from . import channel, loader, translate
 from .catalog import load_kata
 from .clock import BlockingCall, Limits, VirtualTimeLoop
-from .errors import KataLoadError, LoopBlocked
+from .errors import KataLoadError, LoopBlocked, LoopLimit
 from .watchdog import install_interrupt_handler
 
 #: Seconds kata.py may take to import before the kata is abandoned.
@@ -199,7 +199,7 @@ def pytest_runtest_call(item: pytest.Item):
                 buster.deactivate()
         gc.collect()
     root_cause = _never_awaited(caught) or _blocked(item)
-    if root_cause is not None and not isinstance(error, MemoryError):
+    if root_cause is not None and not isinstance(error, (MemoryError, LoopLimit)):
         raise root_cause from error
     if error is not None:
         raise error

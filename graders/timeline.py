@@ -52,11 +52,14 @@ def _fmt(t: float) -> str:
     return f"{round(t, 3):g}s"
 
 
-def render(spans: list[Span], *, unicode: bool = True, width: int = WIDTH) -> str:
+def render(
+    spans: list[Span], *, unicode: bool = True, width: int = WIDTH, until: float | None = None
+) -> str:
+    """Bars for ``spans``; the axis runs to the last end, or to ``until`` if later."""
     if not spans:
         return "(no calls were made)"
     style = 0 if unicode else 1
-    t_end = max(max(s.end for s in spans), 1e-9)
+    t_end = max(max(s.end for s in spans), until or 0.0, 1e-9)
     scale = width / t_end
     label_w = min(max(len(s.label) for s in spans), 24)
     rows = []

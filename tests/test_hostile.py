@@ -28,7 +28,7 @@ EXPECTED = {
     "sys_exit": ("fail", "sys.exit()"),
     "keyboard_interrupt": ("error", "KeyboardInterrupt"),
     "system_exit_in_task": ("fail", "sys.exit()"),
-    "cpu_loop": ("fail", "time limit"),
+    "cpu_loop": ("fail", "without ever awaiting at cpu_loop.py:"),
     "swallow_cancel": ("fail", "CancelledError"),
     "swallow_base_exception": ("fail", "CancelledError"),
     "deadlock": ("fail", "deadlock"),
@@ -69,7 +69,7 @@ def test_correct_kata_keeps_full_marks(graded):
 
 def test_run_ends_within_bound(graded):
     _, elapsed = graded
-    assert elapsed < 60, f"grading {len(EXPECTED)} hostile submissions took {elapsed:.1f}s"
+    assert elapsed < 180, f"grading {len(EXPECTED)} hostile submissions took {elapsed:.1f}s"
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
