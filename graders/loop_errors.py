@@ -11,7 +11,11 @@ records in ``loop.stats.errors``:
 - "Exception in callback ...": a callback run by the loop (a done-callback, say) raised.
 
 The first two happen when the task object is destroyed, so `expect_no_loop_errors`
-collects garbage first. A test reads::
+collects garbage first. A task that is still referenced is never destroyed, so never
+reported: make sure the test itself keeps no reference to it, nor to an exception it
+raised (on Python 3.12+, under the grading loop, an exception's traceback reaches the
+task through ``frame.f_back``; a FakeService records the errors of its calls, so use a
+small coroutine of the test's own that raises instead). A test reads::
 
     await keeper.drain(5)
     loop_errors.expect_no_loop_errors(during="spawning tasks that fail")
@@ -55,7 +59,6 @@ def loop_errors(*, collect: bool = True) -> list[dict]:
     """The exception-handler contexts the running loop recorded so far (after a garbage
     collection, unless ``collect`` is false)."""
     if collect:
-        gc.collect()
         gc.collect()
     loop = asyncio.get_running_loop()
     stats = getattr(loop, "stats", None)

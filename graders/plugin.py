@@ -212,6 +212,8 @@ def _virtual_asyncio_run(item: pytest.Item):
     Returns a function that undoes it."""
     if asyncio.iscoroutinefunction(getattr(item, "obj", None)):
         return lambda: None
+    if item.get_closest_marker("realtime") is not None:
+        return lambda: None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         try:
@@ -222,6 +224,8 @@ def _virtual_asyncio_run(item: pytest.Item):
 
         class VirtualPolicy(base):
             def new_event_loop(self):
+                if threading.current_thread() is not threading.main_thread():
+                    return super().new_event_loop()  # a learner's loop in a thread: real
                 loop = VirtualTimeLoop(limits_for(item), learner_file=_state.impl)
                 _state.loops.setdefault(item.nodeid, loop)
                 return loop

@@ -78,7 +78,8 @@ class Watchdog(threading.Thread):
                     "never reaches an `await`? Add an await inside it, or end it."
                 )
             )
-            if _INTERRUPT is not None:
+            if _INTERRUPT is not None and thread_id == threading.main_thread().ident:
+                # Python runs signal handlers in the main thread only.
                 signal.pthread_kill(thread_id, _INTERRUPT)
 
     def _sample(self, thread_id: int) -> diagnose.Where | None:
