@@ -3,7 +3,7 @@
 Learners:  nox -s grade [-- KATA ...]     (the default session)
 Project:   nox -s test lint               (the whole self-test; what CI runs)
 Authors:   nox -s prove [-- KATA ...]     (stubs 0, solutions full, mistakes rejected)
-Numbers:   nox -s bench
+Numbers:   nox -s bench, nox -s stability [-- RUNS BURNERS]
 """
 
 from __future__ import annotations
@@ -61,3 +61,10 @@ def bench(session: nox.Session) -> None:
     """Print how long grading takes: whole runs, per kata, start-up, isolation cost."""
     _install(session)
     session.run("python", "-m", "tests.bench", *session.posargs)
+
+
+@nox.session(reuse_venv=True)
+def stability(session: nox.Session) -> None:
+    """Grade every reference solution many times under CPU load; count changed verdicts."""
+    _install(session)
+    session.run("python", "-m", "tests.stability", *session.posargs)
