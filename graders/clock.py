@@ -82,6 +82,10 @@ class _MeasuredHandle(asyncio.Handle):
             super()._run()
         finally:
             loop._step_end()
+            # As asyncio's own Handle._run does: a traceback that keeps this frame must
+            # not keep the handle (and through it the task) alive, or "Task exception
+            # was never retrieved" is never logged.
+            self = loop = None
 
 
 class VirtualTimeLoop(asyncio.SelectorEventLoop):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 import time
 
@@ -164,3 +165,27 @@ def test_realtime_mode_uses_the_real_clock(realtime):
         assert abs(loop.time() - before) < 0.5
     finally:
         loop.close()
+
+
+def test_unretrieved_task_exception_is_reported_even_if_the_error_is_kept():
+    """A fake keeping the exception (as FakeService does) must not keep the failed task
+    alive through the loop's own frames, or asyncio never reports it (3.12+)."""
+    kept = []
+
+    async def boom():
+        await asyncio.sleep(0.1)
+        try:
+            raise ConnectionError("bad")
+        except ConnectionError as exc:
+            kept.append(exc)
+            raise
+
+    async def main():
+        asyncio.create_task(boom())  # noqa: RUF006 - dropped on purpose
+        await asyncio.sleep(0.2)
+        gc.collect()
+        await asyncio.sleep(0)
+
+    _, loop = run(main)
+    messages = [c["message"] for c in loop.stats.errors]
+    assert "Task exception was never retrieved" in messages
