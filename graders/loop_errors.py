@@ -12,10 +12,7 @@ records in ``loop.stats.errors``:
 
 The first two happen when the task object is destroyed, so `expect_no_loop_errors`
 collects garbage first. A task that is still referenced is never destroyed, so never
-reported: make sure the test itself keeps no reference to it, nor to an exception it
-raised (on Python 3.12+, under the grading loop, an exception's traceback reaches the
-task through ``frame.f_back``; a FakeService records the errors of its calls, so use a
-small coroutine of the test's own that raises instead). A test reads::
+reported: make sure the test itself keeps no reference to it. A test reads::
 
     await keeper.drain(5)
     loop_errors.expect_no_loop_errors(during="spawning tasks that fail")

@@ -199,7 +199,9 @@ def pytest_runtest_call(item: pytest.Item):
                 buster.deactivate()
         gc.collect()
     root_cause = _never_awaited(caught) or _blocked(item)
-    if root_cause is not None and not isinstance(error, (MemoryError, LoopLimit)):
+    if root_cause is not None and not isinstance(
+        error, (MemoryError, LoopLimit, NotImplementedError)
+    ):
         raise root_cause from error
     if error is not None:
         raise error

@@ -147,7 +147,8 @@ def describe_exception(exc: BaseException, learner_file: str | None) -> str:
     elif isinstance(exc, BaseExceptionGroup):
         inner = "; ".join(_exc_line(e) for e in exc.exceptions[:5])
         text = (
-            f"your code raised an {type(exc).__name__} ({inner}). A TaskGroup wraps "
+            f"your code raised an exception group, {type(exc).__name__} ({inner}). A "
+            "TaskGroup wraps "
             "errors in a group; this test expected the error itself."
         )
     if where:
