@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import KataFailure
+from .errors import KataFailure, LoopLimit
 from .fakes import Recorder
 from .timeline import render, unicode_ok
 
@@ -215,8 +215,8 @@ async def raises(
     )
     try:
         result = await awaitable
-    except NotImplementedError:
-        raise  # the stub (a RuntimeError too): reported as "not started"
+    except (NotImplementedError, KataFailure, LoopLimit):
+        raise  # the stub ("not started"), or a verdict from a fake or the loop itself
     except exc_type as exc:
         return exc
     except asyncio.CancelledError:

@@ -1,0 +1,21 @@
+"""Mistake: sets the id and never resets it, so the caller's context keeps the last request's id after handle returns.
+
+Rejected by: test_caller_context_is_left_as_it_was
+"""
+
+import asyncio
+import contextvars
+
+request_id = contextvars.ContextVar("request_id", default=None)
+
+
+async def handle(req, log):
+    request_id.set(req["id"])
+    log("start")
+
+    async def part(i, delay):
+        await asyncio.sleep(delay)
+        log(f"part {i}")
+
+    await asyncio.gather(*(part(i, d) for i, d in enumerate(req["parts"])))
+    await asyncio.to_thread(log, "end")
