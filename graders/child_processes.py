@@ -12,6 +12,13 @@ its pid and exit status, until its parent waits for it.
   from /proc; ``{}`` elsewhere), so a child whose pid the test never learned (it was
   killed before it could report it) is still found. Take ``baseline = children()`` at
   the start of the test.
+- `left_behind(pids, baseline)`: those of ``pids`` (and new children) not gone, now.
+- `left_after(pids, baseline, grace)` is `left_behind` once asyncio has had ``grace``
+  seconds to reap what was killed: a deterministic "nothing left behind" check.
+- `asyncio_process(pid)` finds the ``asyncio.subprocess.Process`` the learner's code
+  holds for a child: its ``returncode`` is set only once asyncio has reaped the child
+  *and* the loop has run the callback that says so, so reading it in the very step the
+  learner's code returned tells, without a race, whether that code waited for the exit.
 - `kill_leftovers(pids, baseline)` kills whatever is still running (only our own
   children: a pid is checked before it is signalled, so a reused pid is never hit) and
   makes sure each is reaped. Call it in the test's ``finally``.
@@ -21,7 +28,7 @@ A test reads::
     baseline = child_processes.children()
     try:
         result = await kata.run_all(cmds, 2, 5.0)
-        left = {pid: child_processes.state(pid) for pid in pids}  # pids the children logged
+        left = await child_processes.left_after(pids, baseline)  # pids the children logged
         ...
     finally:
         await child_processes.kill_leftovers(pids, baseline)
@@ -39,7 +46,7 @@ RUNNING, ZOMBIE, GONE = "running", "zombie", "gone"
 
 
 def state(pid: int) -> str:
-    """"running", "zombie" (ended, never waited for) or "gone" (reaped, or not ours)."""
+    """ "running", "zombie" (ended, never waited for) or "gone" (reaped, or not ours)."""
     if hasattr(os, "waitid") and hasattr(os, "WNOWAIT"):
         try:
             info = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
@@ -51,6 +58,17 @@ def state(pid: int) -> str:
     except ChildProcessError:
         return GONE
     return RUNNING if done == 0 else ZOMBIE
+
+
+def asyncio_process(pid: int):
+    """The live ``asyncio.subprocess.Process`` object for ``pid``, or None."""
+    import gc
+    from asyncio.subprocess import Process
+
+    for obj in gc.get_objects():
+        if isinstance(obj, Process) and obj.pid == pid:
+            return obj
+    return None
 
 
 def children() -> dict[int, str]:
@@ -103,6 +121,25 @@ async def wait_gone(pids: Iterable[int], timeout: float) -> dict[int, str]:
     pids = set(pids)
     while True:
         left = {pid: s for pid in pids if (s := state(pid)) != GONE}
+        if not left or loop.time() >= deadline:
+            return left
+        await asyncio.sleep(0.02)
+
+
+async def left_after(
+    pids: Iterable[int], baseline: Iterable[int] = (), grace: float = 1.0
+) -> dict[int, str]:
+    """What is still left (running, or a zombie) after up to ``grace`` real seconds.
+
+    asyncio reaps a killed child in the background even if nobody awaits it, a moment
+    later; a check that tolerates that is deterministic, where a check at one instant
+    would race with the child's death. Returns as soon as nothing is left."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + grace
+    pids = set(pids)
+    baseline = set(baseline)
+    while True:
+        left = left_behind(pids, baseline)
         if not left or loop.time() >= deadline:
             return left
         await asyncio.sleep(0.02)

@@ -1,0 +1,48 @@
+"""Mistake: stop() joins the thread with the timeout but never checks whether it ended,
+so it returns quietly with the thread (and a coroutine that ignores cancellation) still
+running.
+
+Rejected by: test_stop_gives_up_after_its_timeout
+"""
+
+import asyncio
+import threading
+
+
+class LoopThread:
+    def __init__(self):
+        self._loop = None
+        self._thread = None
+        self._stopping = False
+
+    def start(self):
+        if self._thread is not None:
+            raise RuntimeError("a LoopThread can only be started once")
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        loop = self._loop
+        try:
+            loop.run_forever()
+        finally:
+            tasks = asyncio.all_tasks(loop)
+            for task in tasks:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+            loop.close()
+
+    def submit(self, coro):
+        if self._thread is None or self._stopping:
+            coro.close()
+            raise RuntimeError("the LoopThread is not running")
+        return asyncio.run_coroutine_threadsafe(coro, self._loop)
+
+    def stop(self, timeout=5.0):
+        if self._thread is None:
+            return
+        if not self._stopping:
+            self._stopping = True
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout)
