@@ -4,6 +4,8 @@ Learners:  nox -s grade [-- KATA ...]     (the default session)
 Project:   nox -s test lint               (the whole self-test; what CI runs)
 Authors:   nox -s prove [-- KATA ...]     (stubs 0, solutions full, mistakes rejected)
 Numbers:   nox -s bench, nox -s stability [-- RUNS BURNERS]
+Teachers:  nox -s classroom               (regenerate .github/workflows/classroom.yml)
+           nox -s export -- DIR           (write the student template into DIR)
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ def prove(session: nox.Session) -> None:
 @nox.session(python=PYTHONS)
 def test(session: nox.Session) -> None:
     """The engine's own tests and the proof of every kata, on each interpreter."""
-    _install(session)
+    _install(session, "pyyaml")  # the Classroom workflow's tests parse it
     session.run("python", "-m", "pytest", *(session.posargs or ["tests", "-q"]))
 
 
@@ -68,3 +70,19 @@ def stability(session: nox.Session) -> None:
     """Grade every reference solution many times under CPU load; count changed verdicts."""
     _install(session)
     session.run("python", "-m", "tests.stability", *session.posargs)
+
+
+@nox.session(reuse_venv=True)
+def classroom(session: nox.Session) -> None:
+    """Regenerate .github/workflows/classroom.yml from the katas (commit the result)."""
+    _install(session)
+    session.run("python", "-m", "graders.classroom_workflow")
+
+
+@nox.session(reuse_venv=True)
+def export(session: nox.Session) -> None:
+    """Teachers: write the student template: `nox -s export -- DIR`."""
+    if len(session.posargs) != 1:
+        session.error("usage: nox -s export -- DIR")
+    _install(session)
+    session.run("python", "-m", "graders", "export", *session.posargs)

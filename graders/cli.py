@@ -1,7 +1,10 @@
 """``python -m graders``: the command line.
 
     python -m graders grade [KATA ...] [--from DIR] [--json FILE]
+                            [--format gradescope|exercism|junit|classroom [--output FILE]]
     python -m graders prove [KATA ...]
+    python -m graders gradebook SUBMISSIONS_DIR --csv FILE [KATA ...] [--jobs N]
+    python -m graders export DIR
 
 Exit status: 0 when every selected kata earned full points, 1 otherwise, 2 for misuse.
 """
@@ -9,13 +12,31 @@ Exit status: 0 when every selected kata earned full points, 1 otherwise, 2 for m
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 from pathlib import Path
 
-from . import report_json, report_terminal
+from . import (
+    integrity,
+    report_classroom,
+    report_exercism,
+    report_gradescope,
+    report_json,
+    report_junit,
+    report_terminal,
+)
 from .catalog import UsageError, load_catalog, repo_root, select
 from .runner import GraderError, Runner
-from .scoring import Grade
+from .scoring import Grade, KataResult
+
+#: ``--format`` name -> the function that renders a grade as that format's text.
+FORMATS = {
+    "gradescope": report_gradescope.render,
+    "exercism": report_exercism.render,
+    "junit": report_junit.render,
+    "classroom": report_classroom.render,
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -42,12 +63,45 @@ def build_parser() -> argparse.ArgumentParser:
         "--jobs", type=int, default=None, help="katas graded at once (default: CPU count)"
     )
     grade.add_argument("-q", "--quiet", action="store_true", help="no terminal report")
+    grade.add_argument(
+        "--format",
+        choices=sorted(FORMATS),
+        help="also write the grade for another grader: Gradescope or Exercism results.json, "
+        "JUnit XML, or a GitHub Classroom step result (base64)",
+    )
+    grade.add_argument(
+        "--output",
+        metavar="FILE",
+        default="-",
+        help="where --format writes ('-', the default, for stdout; the terminal report is "
+        "then left out)",
+    )
 
     prove = sub.add_parser(
         "prove", help="authors: stubs score 0, solutions full, mistakes lose points"
     )
     prove.add_argument("katas", nargs="*", metavar="KATA")
     prove.add_argument("--jobs", type=int, default=None)
+
+    book = sub.add_parser(
+        "gradebook", help="teachers: grade every student checkout in a folder into a CSV"
+    )
+    book.add_argument("submissions", metavar="SUBMISSIONS_DIR")
+    book.add_argument("katas", nargs="*", metavar="KATA", help="only these katas (default: all)")
+    book.add_argument("--csv", required=True, metavar="FILE", help="the gradebook ('-' for stdout)")
+    book.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=None,
+        help="submissions graded at once (default: CPU count)",
+    )
+    book.add_argument(
+        "--manifest", metavar="FILE", help="the exported template's integrity manifest"
+    )
+
+    export = sub.add_parser("export", help="teachers: write the student template into DIR")
+    export.add_argument("dir", metavar="DIR")
     return parser
 
 
@@ -64,6 +118,14 @@ def main(argv: list[str] | None = None) -> int:
             from .prove import cmd_prove
 
             return cmd_prove(args)
+        if args.command == "gradebook":
+            from .gradebook import cmd_gradebook
+
+            return cmd_gradebook(args)
+        if args.command == "export":
+            from .export import cmd_export
+
+            return cmd_export(args)
     except UsageError as exc:
         print(f"python -m graders: error: {exc}", file=sys.stderr)
         return 2
@@ -76,12 +138,26 @@ def main(argv: list[str] | None = None) -> int:
 def grade(
     katas, source: Path | None = None, jobs: int | None = None, root: Path | None = None
 ) -> Grade:
+    """Grade ``katas``; when ``root`` holds an integrity manifest, a kata whose hidden
+    tests or grader files differ from it is an error worth 0 and is not run."""
     root = root or repo_root()
+    manifest = integrity.load(root)
+    broken = integrity.verify(root, katas, manifest) if manifest is not None else {}
     work = []
     for kata in katas:
+        if kata.id in broken:
+            continue
         base = source if source is not None else kata.path.parent
         work.append((kata, (base / kata.id / "kata.py").resolve()))
-    return Grade(Runner(root, jobs=jobs).grade(work))
+    graded = iter(Runner(root, jobs=jobs).grade(work) if work else [])
+    results = []
+    for kata in katas:
+        if kata.id in broken:
+            trusted = integrity.trusted_points(kata, manifest)
+            results.append(KataResult(trusted, error=broken[kata.id]))
+        else:
+            results.append(next(graded))
+    return Grade(results)
 
 
 def cmd_grade(args) -> int:
@@ -95,6 +171,26 @@ def cmd_grade(args) -> int:
     result = grade(katas, source, args.jobs, root)
     if args.json:
         report_json.write(result, args.json)
-    if not args.quiet:
+    if args.format:
+        _write_atomically(FORMATS[args.format](result), args.output)
+    to_stdout = args.json == "-" or (args.format and args.output == "-")
+    if not args.quiet and not to_stdout:
         print(report_terminal.render(result, explicit=bool(args.katas)))
     return 0 if result.all_passed else 1
+
+
+def _write_atomically(text: str, path: str) -> None:
+    """Write whole or not at all: Classroom's workflow step reads the file even when the
+    grader was stopped mid-way, and half a result would break every kata's report."""
+    if path == "-":
+        print(text)
+        return
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text + "\n")
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
