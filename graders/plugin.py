@@ -28,7 +28,7 @@ import pytest
 from . import channel, loader, translate
 from .catalog import load_kata
 from .clock import BlockingCall, Limits, VirtualTimeLoop
-from .errors import KataLoadError, LoopBlocked, LoopLimit
+from .errors import KataFailure, KataLoadError, LoopBlocked, LoopLimit
 from .watchdog import install_interrupt_handler
 
 #: Seconds kata.py may take to import before the kata is abandoned.
@@ -199,6 +199,9 @@ def pytest_runtest_call(item: pytest.Item):
                 buster.deactivate()
         gc.collect()
     root_cause = _never_awaited(caught) or _blocked(item)
+    if root_cause is not None and isinstance(error, KataFailure):
+        # Keep the test's own verdict too: it may be what led to the dropped coroutine.
+        root_cause = type(root_cause)(f"{root_cause}\n\nThe test also found: {error}")
     if root_cause is not None and not isinstance(
         error, (MemoryError, LoopLimit, NotImplementedError)
     ):

@@ -51,6 +51,7 @@ class Attempt:
     test_started: tuple[str, float] | None = None
     limits: dict[str, float] = field(default_factory=dict)
     solo: bool = False
+    last_progress: float = 0.0
 
     @property
     def results(self) -> Path:
@@ -305,6 +306,7 @@ class Runner:
             size = 0
         if size != attempt.results_size:
             attempt.results_size = size
+            attempt.last_progress = now
             started = None
             for record in channel.read(attempt.results):
                 if record["type"] == "collected":
@@ -321,8 +323,9 @@ class Runner:
             ):
                 attempt.test_started = started
         if attempt.test_started is None:
+            # Starting up, or between two tests: counted from the last record written.
             limit = STARTUP_LIMIT
-            since = attempt.started_at
+            since = attempt.last_progress or attempt.started_at
         else:
             nodeid, since = attempt.test_started
             limit = attempt.limits.get(nodeid, 10.0) + KILL_MARGIN
