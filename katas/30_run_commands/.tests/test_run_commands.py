@@ -139,7 +139,14 @@ class Lab:
     async def expect_nothing_left(self, call: str) -> None:
         """Every child started has ended and been reaped (asyncio gets a moment to reap
         one killed just before run_all returned: that check is deterministic, where one
-        at the very instant would race with the child's death)."""
+        at the very instant would race with the child's death). Tasks are checked first,
+        at the very instant run_all ended."""
+        expect.nothing_left_running(
+            hint="run_all must end only once every task it started has ended, cleanup "
+            "included: an asyncio.TaskGroup waits for all of them, also after an error or a "
+            "cancellation; asyncio.gather does not wait for the others once one has failed "
+            "or been cancelled."
+        )
         left = await child_processes.left_after(self.pids(), self.baseline, grace=1.0)
         if left:
             names = self.pids()
@@ -157,7 +164,6 @@ class Lab:
                 "run_all returns.",
                 hint=KILL_AND_REAP,
             )
-        expect.nothing_left_running()
 
     async def cleanup(self) -> None:
         await child_processes.kill_leftovers(self.pids(), self.baseline)
@@ -294,8 +300,8 @@ async def test_at_most_limit_at_once_and_they_overlap(kata, tmp_path):
 @pytest.mark.points(1)
 async def test_a_free_slot_is_used_at_once(kata, tmp_path):
     lab = Lab(tmp_path)
-    cmds = [lab.cmd("slow", sleep=1.5)] + [lab.cmd(n, sleep=0.1) for n in ("b", "c", "d")]
-    call = "run_all([slow (1.5s), b, c, d (0.1s each)], 2, 20)"
+    cmds = [lab.cmd("slow", sleep=2.5)] + [lab.cmd(n, sleep=0.1) for n in ("b", "c", "d")]
+    call = "run_all([slow (2.5s), b, c, d (0.1s each)], 2, 20)"
     try:
         result = await within(15, kata.run_all(cmds, 2, 20.0), call=call, hint=SLOTS)
         expect_results(result, [(0, b"")] * 4, call=call)

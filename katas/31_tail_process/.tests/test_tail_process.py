@@ -41,13 +41,13 @@ if mode == "sleep":  # print a line, then sleep for a minute
     out.write(b"ready\\n")
     out.flush()
     time.sleep(60)
-if mode == "flood":  # print a line, then write lines as fast as the pipe takes them
+if mode == "flood":  # print a line, then 16 MiB of lines as fast as the pipe takes them
     out.write(b"ready\\n")
     out.flush()
-    line = b"x" * 99 + b"\\n"
-    while True:
-        out.write(line * 10000)
+    for _ in range(16):
+        out.write((b"x" * 63 + b"\\n") * 16384)
         out.flush()
+    time.sleep(60)
 """
 
 STREAM = (
@@ -304,8 +304,8 @@ async def test_aclose_kills_the_child(kata, tmp_path):
 async def test_aclose_while_the_child_floods_its_output(kata, tmp_path):
     child = Child(tmp_path, "flood")
     what = (
-        "tail(cmd) for a child that prints 'ready', then writes lines nonstop, closed 0.5s "
-        "after 'ready'"
+        "tail(cmd) for a child that prints 'ready', then 16 MiB of lines as fast as it can, "
+        "closed 0.5s after 'ready'"
     )
     await first_line_then_close(kata, child, what, settle=0.5, hint=REAP_AFTER_KILL)
 

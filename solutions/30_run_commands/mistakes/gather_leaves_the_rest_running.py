@@ -1,6 +1,6 @@
-"""Mistake: uses gather, which lets the first error out at once and leaves the other commands running.
+"""Mistake: uses gather, which ends at the first error (or cancelled task) without waiting for the other commands to be killed and reaped.
 
-Rejected by: test_a_command_that_cannot_start
+Rejected by: test_cancelling_run_all_kills_its_children, test_a_command_that_cannot_start
 """
 
 import asyncio
