@@ -78,7 +78,7 @@ def describe(context: dict) -> str:
     if "destroyed but it is pending" in message:
         return DESTROYED_PENDING
     if message.startswith("Exception in callback"):
-        learner_file = getattr(asyncio.get_running_loop(), "learner_file", None)
+        learner_file = getattr(asyncio._get_running_loop(), "learner_file", None)
         where = learner_where(error, learner_file) if error is not None else None
         text = CALLBACK_RAISED.format(
             error=_error_text(error), where=f" at {where}" if where else ""

@@ -183,6 +183,9 @@ def pytest_runtest_call(item: pytest.Item):
     if _state is None:
         return (yield)
     buster = _blockbuster_for(_state.impl)
+    # Garbage left by the previous test (a failed test's traceback keeps its coroutines
+    # alive until collected) must warn outside this test's window, not inside it.
+    gc.collect()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if buster is not None:
@@ -199,6 +202,15 @@ def pytest_runtest_call(item: pytest.Item):
                 buster.deactivate()
         gc.collect()
     root_cause = _never_awaited(caught) or _blocked(item)
+    if (
+        isinstance(root_cause, _Failure)
+        and isinstance(error, Exception)
+        and not isinstance(error, KataFailure)
+        and translate.raised_by_learner(error, _state.impl)
+    ):
+        # The learner's own error (asyncio.run() inside a loop, say) is why a coroutine
+        # was dropped: it explains more than the dropped coroutine does.
+        root_cause = None
     if root_cause is not None and isinstance(error, KataFailure):
         # Keep the test's own verdict too: it may be what led to the dropped coroutine.
         root_cause = type(root_cause)(f"{root_cause}\n\nThe test also found: {error}")
@@ -289,8 +301,30 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             status, message = translate.explain(exc, _state.impl, _state.kata_dir)
             if report.when != "call" and status == "fail" and not isinstance(exc, KataLoadError):
                 status = "fail" if report.when == "teardown" else "error"
-            outcome.update(status=status, message=message)
+            outcome.update(status=status, message=message + _logged_errors(item, message))
     return report
+
+
+def _logged_errors(item: pytest.Item, message: str) -> str:
+    """What asyncio only logged during a failed test (a task exception never retrieved,
+    a task destroyed while pending): often the real reason the test failed, and
+    otherwise invisible. Added to the message only; it never changes a verdict."""
+    loop = _state.loops.get(item.nodeid)
+    errors = getattr(getattr(loop, "stats", None), "errors", None)
+    if not errors:
+        return ""
+    from . import loop_errors
+
+    seen: list[str] = []
+    for context in errors:
+        text = loop_errors.describe(context)
+        if text and text not in seen and text not in message:
+            seen.append(text)
+    if not seen:
+        return ""
+    return "\n\nasyncio also logged, during this test:\n" + "\n".join(
+        "- " + text.replace("\n", "\n  ") for text in seen[:3]
+    )
 
 
 def _skip_reason(report) -> str:

@@ -1,0 +1,4 @@
+async def double(x):
+    n = 0
+    while True:
+        n += x
