@@ -4,7 +4,7 @@ For each kata: its stub earns 0 (and every test says "not started"), its referen
 solution earns full points, and every file in ``solutions/NN_slug/mistakes/`` loses
 points *and* fails each test its docstring names (``Rejected by: test_a, test_b``).
 Metadata is checked too: points in kata.toml match the tests, three hints or more,
-two mistakes or more, a README.
+two mistakes or more, a README, the solution's WHY.md note.
 """
 
 from __future__ import annotations
@@ -121,6 +121,10 @@ def _check_metadata(proof: Proof, root: Path, results: dict[str, KataResult]) ->
         proof.problems.append(f"kata.toml has {len(kata.hints)} hints; write at least 3")
     if not (kata.path / "README.md").is_file():
         proof.problems.append("README.md is missing")
+    if not (root / "solutions" / kata.id / "WHY.md").is_file():
+        proof.problems.append(
+            f"solutions/{kata.id}/WHY.md is missing (the note `solution` shows after passing)"
+        )
     if not kata.api:
         proof.problems.append("kata.toml has no [api] table")
     count = len(mistakes_of(root, kata))
