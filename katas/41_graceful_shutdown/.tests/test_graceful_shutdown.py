@@ -19,6 +19,10 @@ NO_POLL = (
     "wait on something that wakes you when request_stop is called (an asyncio.Event: "
     "`await self._stopping.wait()`), instead of checking a flag in a loop with sleeps."
 )
+GRACE_FROM_STOP = (
+    "note the deadline in the first request_stop() (`loop.time() + grace`), and in run() "
+    "wait only for the time left until it: `max(0, deadline - loop.time())`."
+)
 CLEANUP = (
     "cancel the jobs still running at the end of the grace, then await them before run returns."
 )
@@ -271,6 +275,52 @@ async def test_stop_twice_and_stop_before_run(kata):
         what="run() on a service already told to stop",
         why="nothing to serve, nothing running",
         hint=NO_POLL,
+    )
+    expect.nothing_left_running(board, hint=CLEANUP)
+    # request_stop() before run(), with a job running: the grace still counts from
+    # request_stop() (1 s of it is left when run() starts 1 s later; none 3 s later).
+    for run_after in (1.0, 3.0):
+        await stop_before_run(kata, run_after)
+
+
+async def stop_before_run(kata, run_after, grace=2.0):
+    """A 10 s job, request_stop(), then run() `run_after` seconds later. The job may not be
+    cancelled before request_stop() + grace, nor after that moment or run()'s start,
+    whichever is later (a timer may cancel it before run() starts); run() returns then."""
+    loop = asyncio.get_running_loop()
+    board = JobBoard()
+    service = kata.Service(grace)
+    submit(service, board.job("job", 10.0), "a 10 s job, before run() started")
+    await asyncio.sleep(0)
+    service.request_stop()
+    stopped = loop.time()
+    await asyncio.sleep(run_after)
+    await run_and_check(service, board)
+    expect.cancelled(board, ["job"], hint=GRACE_FROM_STOP)
+    took = board.calls_for("job")[0].end - stopped
+    latest = max(grace, run_after)
+    if not grace - 1e-6 <= took <= latest + 1e-6:
+        expected = f"{grace:g}s" if latest == grace else f"between {grace:g}s and {latest:g}s"
+        expect.fail(
+            expect.timeline(board)
+            + f"\nrequest_stop() at {stopped:g}s (grace {grace:g}s), then run() started "
+            f"{run_after:g}s later: the job was cancelled {took:g}s after request_stop(); "
+            f"expected {expected}. The grace counts from request_stop(), not from the moment "
+            "run() started"
+            + (
+                ", so it was already over then: cancel at once what still runs."
+                if run_after > grace
+                else "."
+            ),
+            hint=GRACE_FROM_STOP,
+        )
+    expect.elapsed(
+        loop.time() - stopped,
+        latest,
+        what=f"run() started {run_after:g}s after request_stop() (grace {grace:g}s)",
+        why="run() returns at request_stop() + grace, or at once if that moment is past",
+        services=[board],
+        hint=GRACE_FROM_STOP,
     )
     expect.nothing_left_running(board, hint=CLEANUP)
 

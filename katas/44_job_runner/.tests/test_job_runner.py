@@ -364,6 +364,75 @@ async def test_cancelling_a_future_cancels_its_job(kata):
         services=[jobs],
     )
     expect.nothing_left_running(jobs)
+    await cancel_while_waiting_for_a_token(kata)
+
+
+async def cancel_while_waiting_for_a_token(kata):
+    """rate=1, 2 workers, from t0: "long" takes the only token at once; "waiting" is cancelled
+    at +0.5 s while its worker waits for the token due at +1 s; "flaky" fails at +1.2 s and is
+    cancelled at +1.5 s while its retry waits for the token due at +2 s. Neither may start
+    again, and the tokens they waited for go to the next jobs: flaky starts at +1 s, "last"
+    at +2 s."""
+    jobs = Jobs()
+    loop = asyncio.get_running_loop()
+    async with kata.JobRunner(workers=2, rate=1, max_retries=1, job_timeout=None) as runner:
+        t0 = loop.time()
+        runner.submit(jobs.make("long", 5.0))
+        waiting = runner.submit(jobs.make("waiting", 1.0))
+        flaky = runner.submit(jobs.make("flaky", (0.2, ConnectionError), 1.0))
+        last = runner.submit(jobs.make("last", 1.0))
+        await asyncio.sleep(0.5)
+        waiting.cancel()
+        await asyncio.sleep(1.0)
+        flaky.cancel()
+        await outcome(last)
+
+    def at(offset):
+        return round(t0 + offset, 6)
+
+    starts = {}
+    for c in sorted(jobs.calls, key=lambda c: c.start):
+        starts.setdefault(c.key, []).append(round(c.start, 6))
+    told = (
+        f"\n(rate=1, 2 workers: 'long' takes the only token at {at(0):g}s; 'waiting' is "
+        f"cancelled at {at(0.5):g}s while its worker waits for the next token, due at "
+        f"{at(1):g}s; 'flaky' fails at {at(1.2):g}s and is cancelled at {at(1.5):g}s while its "
+        f"retry waits for the token due at {at(2):g}s.)"
+    )
+    dropped = (
+        "after taking the token, check again that the job's future is not done (cancelled) "
+        "before starting the attempt; if it is, drop the job and put the unused token back "
+        "in the bucket."
+    )
+    expect.true(
+        "waiting" not in starts,
+        expect.timeline(jobs) + told + "\na job whose future was cancelled while its worker "
+        f"waited for a token was started anyway, at {starts.get('waiting', [0])[0]:g}s.",
+        hint=dropped,
+    )
+    retry = starts.get("flaky", [])[1:2]
+    expect.true(
+        not retry or retry[0] >= at(2) - 1e-6,
+        expect.timeline(jobs) + told + f"\nflaky's retry started at {retry[0] if retry else 0:g}s, "
+        f"before the bucket had a token for it (the next one is due at {at(2):g}s).",
+        hint=BUCKET,
+    )
+    expect.true(
+        not retry,
+        expect.timeline(jobs) + told + "\na job whose future was cancelled while its retry "
+        "waited for a token was retried anyway.",
+        hint=dropped,
+    )
+    expected = {"long": [at(0)], "flaky": [at(1)], "last": [at(2)]}
+    expect.true(
+        starts == expected,
+        expect.timeline(jobs)
+        + told
+        + f"\nthe attempts started at (seconds, by job) {starts}\nexpected {expected}: a "
+        "dropped job uses no token, so the token its worker waited for lets the next job "
+        "start at once.",
+        hint=dropped,
+    )
 
 
 @pytest.mark.points(1)

@@ -11,12 +11,14 @@ class Service:
         self.grace = grace
         self._jobs = set()
         self._stopping = False
+        self._deadline = None
 
     async def run(self):
         while not self._stopping:
             await asyncio.sleep(0.01)
         if self._jobs:
-            _, late = await asyncio.wait(self._jobs, timeout=self.grace)
+            left = max(0.0, self._deadline - asyncio.get_running_loop().time())
+            _, late = await asyncio.wait(self._jobs, timeout=left)
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
@@ -30,6 +32,8 @@ class Service:
         return True
 
     def request_stop(self):
+        if self._deadline is None:
+            self._deadline = asyncio.get_running_loop().time() + self.grace
         self._stopping = True
 
     @staticmethod

@@ -1,4 +1,4 @@
-"""Mistake: tries each url only  times in all, one attempt fewer than allowed.
+"""Mistake: makes only `retries` attempts per url (`range(max(retries, 1))`: still one with retries=0) instead of `retries + 1`, one attempt fewer than allowed.
 
 Rejected by: test_retries_flaky_pages, test_hanging_fetch_times_out_without_stalling
 """

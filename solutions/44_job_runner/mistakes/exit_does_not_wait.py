@@ -28,6 +28,9 @@ class TokenBucket:
                     return
                 await asyncio.sleep((1 - self.tokens) / self.rate)
 
+    def give_back(self):
+        self.tokens = min(self.capacity, self.tokens + 1)
+
 
 class JobRunner:
     """A worker pool with a shared rate limit, retries and a per-attempt timeout."""
@@ -84,6 +87,9 @@ class JobRunner:
     async def _run(self, coro_fn, future):
         for _ in range(self.max_retries + 1):
             await self._bucket.take()  # every attempt takes a token, right before it starts
+            if future.done():
+                self._bucket.give_back()
+                return
             attempt = asyncio.create_task(self._attempt(coro_fn))
 
             def give_up(_, attempt=attempt):

@@ -1,6 +1,6 @@
 """Mistake: takes a token for a job's first attempt only, so retries start without one and can break the rate limit.
 
-Rejected by: test_seeded_batch_exact_time
+Rejected by: test_cancelling_a_future_cancels_its_job, test_seeded_batch_exact_time
 """
 
 import asyncio
@@ -27,6 +27,9 @@ class TokenBucket:
                     self.tokens -= 1
                     return
                 await asyncio.sleep((1 - self.tokens) / self.rate)
+
+    def give_back(self):
+        self.tokens = min(self.capacity, self.tokens + 1)
 
 
 class JobRunner:
@@ -86,6 +89,9 @@ class JobRunner:
         for attempt_number in range(self.max_retries + 1):
             if attempt_number == 0:
                 await self._bucket.take()
+                if future.done():
+                    self._bucket.give_back()
+                    return
             attempt = asyncio.create_task(self._attempt(coro_fn))
 
             def give_up(_, attempt=attempt):
