@@ -38,6 +38,9 @@ class Kata:
     min_python: tuple[int, int] = (3, 11)
     api: dict[str, str] = field(default_factory=dict)
     hints: tuple[str, ...] = ()
+    #: Jobs its hidden tests are split across, run side by side (kata.toml ``shards``):
+    #: for a kata whose tests wait seconds on the real clock.
+    shards: int = 1
 
     @property
     def tests_dir(self) -> Path:
@@ -89,6 +92,7 @@ def load_kata(folder: Path) -> Kata:
         min_python=(major, minor),
         api=dict(meta.get("api", {})),
         hints=tuple(meta.get("hints", ())),
+        shards=max(1, int(meta.get("shards", 1))),
     )
 
 

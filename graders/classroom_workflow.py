@@ -68,7 +68,13 @@ def step_script(kata: Kata, rid: str) -> str:
         [
             f'out="${{RUNNER_TEMP:-/tmp}}/{rid}.result"',
             'rm -f "$out"',
-            f"timeout -k 10 {STEP_TIMEOUT} python -m graders grade {kata.id} "
+            # -P: the checkout is not put first on sys.path, so a student's argparse.py
+            # (say) is never imported by the grader; graders itself is pip-installed.
+            # PYTHONPYCACHEPREFIX: compiled files come from a fresh folder, never from a
+            # committed __pycache__ (an unchecked-hash .pyc would replace grader code
+            # without touching the .py files the integrity manifest checks).
+            f'PYTHONPYCACHEPREFIX="${{RUNNER_TEMP:-/tmp}}/pycache" '
+            f"timeout -k 10 {STEP_TIMEOUT} python -P -m graders grade {kata.id} "
             '--format classroom --output "$out" || true',
             f'if [ -s "$out" ]; then result="$(cat "$out")"; else result=\'{fallback}\'; fi',
             'echo "result=$result" >> "$GITHUB_OUTPUT"',

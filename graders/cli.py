@@ -1,12 +1,26 @@
 """``python -m graders``: the command line.
 
+Learners (graders.learner):
+    python -m graders list [--json]          every kata: state, points, hints (instant)
+    python -m graders check [KATA]           grade one kata (the current one) and say what next
+    python -m graders hint [KATA]            reveal the next hint, one per call
+    python -m graders reset KATA... | --all [--yes]   the original stub back; yours backed up
+    python -m graders solution KATA          the reference solution, once yours passes
+    python -m graders next                   the kata to work on now, and how
+    python -m graders watch [KATA] [--poll] [--once-passing]
+                                             grade a kata at each save (graders.watch)
+
     python -m graders grade [KATA ...] [--from DIR] [--json FILE]
                             [--format gradescope|exercism|junit|classroom [--output FILE]]
     python -m graders prove [KATA ...]
     python -m graders gradebook SUBMISSIONS_DIR --csv FILE [KATA ...] [--jobs N]
     python -m graders export DIR
+    python -m graders report [KATA ...] [--from DIR] [--output FILE]
+                            (one HTML page; exit status 0 once it is written)
 
 Exit status: 0 when every selected kata earned full points, 1 otherwise, 2 for misuse.
+Grading the learner's own katas (no ``--from``) also updates ``.kata-progress``, the
+cache ``list``, ``next`` and ``check`` read (graders.progress); no grade ever reads it.
 """
 
 from __future__ import annotations
@@ -19,6 +33,8 @@ from pathlib import Path
 
 from . import (
     integrity,
+    learner,
+    progress,
     report_classroom,
     report_exercism,
     report_gradescope,
@@ -60,7 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", metavar="FILE", help="also write the grade as JSON to FILE ('-' for stdout)"
     )
     grade.add_argument(
-        "--jobs", type=int, default=None, help="katas graded at once (default: CPU count)"
+        "--jobs",
+        type=int,
+        default=None,
+        help="katas graded at once (default: CPU count); real-clock katas run beside them",
     )
     grade.add_argument("-q", "--quiet", action="store_true", help="no terminal report")
     grade.add_argument(
@@ -102,6 +121,40 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export", help="teachers: write the student template into DIR")
     export.add_argument("dir", metavar="DIR")
+
+    report = sub.add_parser(
+        "report", help="grade katas (all by default) into one HTML page to open in a browser"
+    )
+    report.add_argument("katas", nargs="*", metavar="KATA")
+    report.add_argument(
+        "--from", dest="source", metavar="DIR", help="grade DIR/NN_slug/kata.py instead of katas/"
+    )
+    report.add_argument(
+        "--output", metavar="FILE", help="where to write the page (default: report.html)"
+    )
+    report.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="katas graded at once (default: CPU count); real-clock katas run beside them",
+    )
+
+    watch = sub.add_parser(
+        "watch",
+        help="learners: grade a kata each time you save it, then move on to the next one",
+    )
+    watch.add_argument(
+        "kata", nargs="?", metavar="KATA", help="default: the first kata not yet passing"
+    )
+    watch.add_argument(
+        "--poll",
+        action="store_true",
+        help="check the file every 0.3 s instead of waiting for file events "
+        "(WSL2 with files on Windows, some containers, network drives)",
+    )
+    watch.add_argument("--once-passing", action="store_true", help="stop when the kata passes")
+
+    learner.add_parsers(sub)
     return parser
 
 
@@ -126,12 +179,29 @@ def main(argv: list[str] | None = None) -> int:
             from .export import cmd_export
 
             return cmd_export(args)
+        if args.command == "report":
+            return cmd_report(args)
+        if args.command == "watch":
+            from .watch import cmd_watch
+
+            return cmd_watch(args)
+        if args.command in learner.COMMANDS:
+            return learner.run(args)
     except UsageError as exc:
         print(f"python -m graders: error: {exc}", file=sys.stderr)
         return 2
     except GraderError as exc:
         print(f"python -m graders: internal error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # `python -m graders list | head`: the reader left; say nothing more.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 1
     return 2
 
 
@@ -169,6 +239,8 @@ def cmd_grade(args) -> int:
         if not source.is_dir():
             raise UsageError(f"--from {args.source}: no such directory")
     result = grade(katas, source, args.jobs, root)
+    if source is None:  # the learner's own katas: remember how they stand
+        progress.record_results(root, result.katas)
     if args.json:
         report_json.write(result, args.json)
     if args.format:
@@ -177,6 +249,45 @@ def cmd_grade(args) -> int:
     if not args.quiet and not to_stdout:
         print(report_terminal.render(result, explicit=bool(args.katas)))
     return 0 if result.all_passed else 1
+
+
+def cmd_report(args) -> int:
+    """Grade, write the HTML page, say where it is. Exit status 0 once the page is written
+    (the verdicts are in it), 2 for misuse."""
+    from datetime import datetime
+
+    from . import report_html
+
+    root = repo_root()
+    katas = select(load_catalog(root), args.katas)
+    source = None
+    if args.source:
+        source = Path(args.source).resolve()
+        if not source.is_dir():
+            raise UsageError(f"--from {args.source}: no such directory")
+    target = Path(args.output).resolve() if args.output else root / "report.html"
+    if target.is_dir() or not target.parent.is_dir():
+        raise UsageError(f"--output {args.output}: not a file in an existing folder")
+    result = grade(katas, source, args.jobs, root)
+    if source is None:  # the learner's own katas: remember how they stand
+        progress.record_results(root, result.katas)
+    page = report_html.render(
+        result,
+        source=args.source or "katas/",
+        generated=datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+    )
+    try:
+        _write_atomically(page, str(target))
+    except OSError as exc:
+        raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from exc
+    passing = sum(1 for k in result.katas if k.status == "pass")
+    graded = sum(1 for k in result.katas if k.status != "skip")
+    print(
+        f"total {result.score}/{result.max_score} points · {passing} of {graded} katas passing\n"
+        f"report written to {target}\n"
+        f"open it in a browser: {target.as_uri()}"
+    )
+    return 0
 
 
 def _write_atomically(text: str, path: str) -> None:
@@ -190,6 +301,9 @@ def _write_atomically(text: str, path: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(text + "\n")
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # like any file the user writes, not mkstemp's 0600
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -22,10 +22,11 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+import types
 import weakref
 from dataclasses import dataclass, field
 
-from . import diagnose
+from . import diagnose, guard
 from .errors import BusyLoop, Deadlock, LoopBlocked, RealTimeLimit, VirtualTimeLimit
 from .watchdog import Watchdog
 
@@ -88,6 +89,33 @@ class _MeasuredHandle(asyncio.Handle):
             self = loop = None
 
 
+class _Fixed:
+    """A loop method kata code cannot replace on the instance: a data descriptor, so an
+    assignment (or a write to the instance ``__dict__``) never shadows it. An attempt
+    is refused and recorded (graders.guard), which voids the kata."""
+
+    __slots__ = ("function", "name")
+
+    def __init__(self, function, name: str):
+        self.function = function
+        self.name = name
+
+    def __get__(self, loop, owner=None):
+        if loop is None:
+            return self.function
+        return types.MethodType(self.function, loop)
+
+    def __set__(self, loop, value):
+        guard.attempted(f"the event loop's {self.name}()")
+        raise AttributeError(
+            f"the event loop's {self.name}() belongs to the grader (every timing check "
+            "reads its clock): kata code must not replace it."
+        )
+
+    def __delete__(self, loop):
+        self.__set__(loop, None)
+
+
 class VirtualTimeLoop(asyncio.SelectorEventLoop):
     def __init__(
         self,
@@ -123,10 +151,16 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
         self.watchdog.start()
 
     # -- the clock ------------------------------------------------------------------
-    def time(self) -> float:
+    def _clock(self) -> float:
         if self.realtime:
             return time.monotonic()
         return self._vt
+
+    # The clock every timing verdict reads, and the two ways to set a timer on it:
+    # kata code cannot shadow them on the instance (`loop.time = lambda: ...`).
+    time = _Fixed(_clock, "time")
+    call_at = _Fixed(asyncio.BaseEventLoop.call_at, "call_at")
+    call_later = _Fixed(asyncio.BaseEventLoop.call_later, "call_later")
 
     @property
     def real_elapsed(self) -> float:
@@ -188,6 +222,12 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
             return ready
         if self._external_wakers():
             return self._follow_real_clock(timeout)
+        # A thread may have woken the loop and ended between the two looks above (e.g.
+        # the one in shutdown_default_executor): what it wrote is there now.
+        ready = self._raw_select(0)
+        if ready:
+            self._count_instant()
+            return ready
         if timeout is None:
             self._fail(Deadlock(self._deadlock_message()))
             return []

@@ -7,7 +7,14 @@ message below instead of a wall of traceback.
 
 
 class KataFailure(AssertionError):
-    """The learner's code did not behave as the kata asks (raised by `graders.expect`)."""
+    """The learner's code did not behave as the kata asks (raised by `graders.expect`).
+
+    A timing check also attaches its timeline as data (``chart``, a
+    `graders.timing_chart.Chart`), for the HTML report; the message stays the same."""
+
+    def __init__(self, *args, chart=None):
+        super().__init__(*args)
+        self.chart = chart
 
 
 class KataLoadError(Exception):

@@ -6,19 +6,25 @@ timing checks draw the learner's own timeline from the fakes. A kata test reads:
     fetch = FakeService(delays={"a": 1.0, "b": 0.5})
     run = await expect.timed(kata.fetch_pair(fetch, "a", "b"))
     expect.equal(run.result, ("value:a", "value:b"), call="fetch_pair(fetch, 'a', 'b')")
-    expect.elapsed(run, 1.0, what="the two fetches", services=[fetch], hint=...)
+    expect.elapsed(run, 1.0, what="the two fetches", services=[fetch], hint=...,
+                   schedule=expect.ideal(fetch, ["a", "b"]))
+
+A failing timing check also carries its timeline as data (`graders.timing_chart`), with
+the ``schedule`` the test expected, for the HTML report.
 """
 
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from . import timing_chart
 from .errors import KataFailure, LoopLimit
 from .fakes import Recorder
-from .timeline import render, unicode_ok
+from .timeline import Span, render, unicode_ok
 
 TOLERANCE = 1e-6
 
@@ -42,8 +48,53 @@ async def timed(awaitable: Awaitable) -> Timed:
     return Timed(result, start, loop.time())
 
 
-def fail(message: str, hint: str | None = None) -> None:
-    raise KataFailure(message + (f"\nhint: {hint}" if hint else ""))
+def fail(message: str, hint: str | None = None, *, chart: timing_chart.Chart | None = None) -> None:
+    """Fail the test. A timeline drawn by `timeline` in this test and quoted in
+    ``message`` comes along as data (``chart``) for the HTML report."""
+    raise KataFailure(
+        message + (f"\nhint: {hint}" if hint else ""), chart=chart or _drawn_in(message)
+    )
+
+
+#: On the current loop (one test; held weakly): the timelines drawn, text -> chart (see
+#: `fail`), and the last schedule an `elapsed` check stated.
+_drawn: dict = {"loop": lambda: None, "charts": {}, "schedule": ()}
+
+
+def _drawn_in(message: str) -> timing_chart.Chart | None:
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+    if _drawn["loop"]() is not loop:
+        return None
+    for text, chart in reversed(_drawn["charts"].items()):
+        if text in message:
+            return chart
+    return None
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _this_test() -> dict:
+    loop = asyncio.get_running_loop()
+    if _drawn["loop"]() is not loop:
+        _drawn.update(loop=weakref.ref(loop), charts={}, schedule=())
+    return _drawn
+
+
+def _remember(text: str, chart: timing_chart.Chart) -> None:
+    charts = _this_test()["charts"]
+    charts.pop(text, None)
+    charts[text] = chart
+    while len(charts) > 16:
+        del charts[next(iter(charts))]
 
 
 def timeline(*services: Recorder, until: float | None = None) -> str:
@@ -51,7 +102,30 @@ def timeline(*services: Recorder, until: float | None = None) -> str:
     loop = asyncio.get_running_loop()
     spans = [s for service in services for s in service.spans(loop.time())]
     spans.sort(key=lambda s: (s.start, s.end))
-    return render(spans, unicode=unicode_ok(), until=until)
+    text = render(spans, unicode=unicode_ok(), until=until)
+    if spans:
+        # The schedule this test stated for these very calls, if any, is drawn beside.
+        plan = _this_test()["schedule"]
+        same_calls = sorted(s.label for s in plan) == sorted(s.label for s in spans)
+        _remember(text, timing_chart.make(spans, until=until, expected=plan if same_calls else ()))
+    return text
+
+
+def ideal(service, keys: Iterable, *, limit: int | None = None, start: float = 0.0) -> list:
+    """The schedule a `FakeService` would follow at best: one call per key, in order, each
+    starting as soon as one of ``limit`` slots is free (all at once by default), lasting
+    its delay and ending as its errors say. For ``expect.elapsed(..., schedule=)``; keys
+    that hang are left out (state those as ``(label, start, end, "cancelled")``)."""
+    work = [
+        (
+            f"{service.name}({key!r})",
+            service.delay_for(key),
+            "raised" if service.error_for(key) is not None else "ok",
+        )
+        for key in keys
+        if key not in service.hang
+    ]
+    return timing_chart.greedy(work, limit, start)
 
 
 def _show(value) -> str:
@@ -88,22 +162,46 @@ def elapsed(
     hint: str | None = None,
     why: str = "",
     overlap: bool = True,
+    schedule: Iterable | None = None,
 ) -> None:
     """``measured`` must equal ``expected`` virtual seconds (virtual time is exact).
 
     With ``overlap`` (the default), a run slower than expected is explained by how many
-    calls ran at once; pass ``overlap=False`` where calls are meant to be sequential."""
+    calls ran at once; pass ``overlap=False`` where calls are meant to be sequential.
+    ``schedule`` is the ideal run, drawn beside the learner's in the HTML report: `Span`
+    objects or ``(label, start, end[, outcome])`` tuples on the loop's clock (see
+    `ideal`); without it the report shows one bar, "done by" ``expected`` seconds. Later
+    failures of the same test that draw the same calls (``cancelled``...) show it too."""
     services = list(services)
+    plan = [timing_chart.as_span(item) for item in schedule or ()]
+    if plan and _loop_running():
+        _this_test()["schedule"] = tuple(plan)
     took = measured.elapsed if isinstance(measured, Timed) else measured
     if abs(took - expected) <= TOLERANCE:
         return
     story = _overlap_story(services) if took > expected and overlap else ""
     because = f" ({why})" if why else ""
     message = f"expected {what} to take {expected:g}s{because}; yours took {took:g}s{story}."
+    until = measured.end if isinstance(measured, Timed) else None
     if services:
-        until = measured.end if isinstance(measured, Timed) else None
         message = timeline(*services, until=until) + "\n" + message
-    fail(message, hint)
+    fail(message, hint, chart=_elapsed_chart(measured, took, expected, services, plan))
+
+
+def _elapsed_chart(measured, took: float, expected: float, services, plan) -> timing_chart.Chart:
+    try:
+        now = asyncio.get_running_loop().time()
+    except RuntimeError:  # a synchronous test: no calls to draw, no clock to place them
+        now = None
+    if isinstance(measured, Timed):
+        start, until = measured.start, measured.end
+    else:  # a number: taken to end now
+        start = None if now is None else max(0.0, now - took)
+        until = now
+    spans = [s for service in services for s in service.spans(now)] if now is not None else []
+    return timing_chart.make(
+        spans, expected=plan, until=until, start=start, measured=took, expected_total=expected
+    )
 
 
 def max_in_flight(service: Recorder, expected: int, *, hint: str | None = None) -> None:
@@ -182,6 +280,7 @@ def nothing_left_running(*services: Recorder, hint: str | None = None) -> None:
 
     loop = asyncio.get_running_loop()
     lines = []
+    spans: list[Span] = [s for service in services for s in service.spans(loop.time())]
     for call in busy:
         lines.append(f"{call.label} is still in flight")
     for task in pending:
@@ -193,6 +292,7 @@ def nothing_left_running(*services: Recorder, hint: str | None = None) -> None:
         "before it returns.",
         hint
         or "cancel leftover tasks and await them, or use asyncio.TaskGroup, which does it for you.",
+        chart=timing_chart.make(spans, until=loop.time()) if spans else None,
     )
 
 

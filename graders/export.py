@@ -6,7 +6,10 @@ tests (they prove the solutions, and their fixtures hold solutions), no CI workf
 (Classroom needs ``Autograding Tests`` to be the only workflow that runs on push). The
 stubs are fresh: each ``kata.py`` is taken from the last commit when the repository is
 a git checkout, so a teacher's experiments in ``katas/`` do not leak into the
-template. The Classroom workflow is regenerated and an integrity manifest written last.
+template. A pristine copy of each stub goes to ``katas/.stubs/`` (``python -m graders
+reset`` restores from it, git or not), and the template's ``.gitignore`` keeps
+``.kata-progress``, which students commit so their teacher sees hint use. The
+Classroom workflow is regenerated and an integrity manifest written last.
 
     python -m graders export DIR
 """
@@ -18,7 +21,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import classroom_workflow, integrity
+from . import classroom_workflow, integrity, originals, progress
 from .catalog import UsageError, load_catalog
 
 #: Top-level entries copied into the template (everything else stays behind).
@@ -42,6 +45,8 @@ def export(root: Path, dest: Path) -> list[str]:
         elif source.is_file():
             shutil.copy2(source, dest / name)
     notes = _fresh_stubs(root, dest)
+    _keep_stub_copies(dest)
+    _student_gitignore(dest)
     katas = load_catalog(dest)
     classroom_workflow.write(dest)
     integrity.write(dest, katas)
@@ -61,6 +66,22 @@ def _fresh_stubs(root: Path, dest: Path) -> list[str]:
             )
             stub.write_bytes(committed)
     return notes
+
+
+def _keep_stub_copies(dest: Path) -> None:
+    copies = dest / originals.STUB_COPIES
+    copies.mkdir(parents=True, exist_ok=True)
+    for stub in sorted((dest / "katas").glob("*/kata.py")):
+        shutil.copy2(stub, copies / f"{stub.parent.name}.py")
+
+
+def _student_gitignore(dest: Path) -> None:
+    """The template's .gitignore without the progress file: students commit it."""
+    path = dest / ".gitignore"
+    if path.is_file():
+        lines = path.read_text(encoding="utf-8").splitlines()
+        kept = [line for line in lines if line.strip().lstrip("/") != progress.FILENAME]
+        path.write_text("".join(f"{line}\n" for line in kept), encoding="utf-8")
 
 
 def _committed(root: Path, relative: str) -> bytes | None:

@@ -10,6 +10,10 @@ teacher's manifest (the exported one with ``--manifest``, else computed from thi
 repository), and any difference is flagged in the ``integrity`` column: the scores
 Classroom received from that student's workflow cannot be trusted.
 
+The ``hints`` column reads the student's committed ``.kata-progress``: the hints they
+were shown, in all and per kata (``3 (03:2 05:1)``), or ``unknown`` when the file is
+absent. The student can edit that file, so it informs and never counts in a score.
+
 ``--jobs N`` students are graded at once (default: one per core), each by a runner of
 its own, so one submission that crashes, hangs or kills its grading process costs
 that submission's katas alone and never another row. Progress goes to stderr.
@@ -27,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import integrity
+from . import hidden_tests, integrity, progress
 from .catalog import Kata, UsageError, load_catalog, repo_root, select
 from .runner import GraderError, Runner
 from .scoring import KataResult
@@ -39,6 +43,7 @@ class Row:
     results: list[KataResult] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    hints: str = "unknown"
 
     @property
     def total(self) -> int:
@@ -57,13 +62,28 @@ def check_integrity(student: Path, katas: list[Kata], manifest: dict) -> list[st
     return notes
 
 
-def grade_student(root: Path, student: Path, katas: list[Kata], manifest: dict) -> Row:
+def hints_used(student: Path, katas: list[Kata]) -> str:
+    """``"3 (03:2 05:1)"``: hints shown in all and per kata, per the student's progress
+    file (each kata's count capped at its number of hints); "unknown" without one."""
+    if not (student / progress.FILENAME).is_file():
+        return "unknown"
+    entries = progress.read(student / progress.FILENAME)
+    counts = [(k, min(entries[k.id].hints, len(k.hints))) for k in katas if k.id in entries]
+    used = [(k, n) for k, n in counts if n]
+    if not used:
+        return "0"
+    detail = " ".join(f"{k.number:02d}:{n}" for k, n in used)
+    return f"{sum(n for _, n in used)} ({detail})"
+
+
+def grade_student(root: Path, student: Path, katas: list[Kata], manifest: dict, hidden=None) -> Row:
     row = Row(student.name)
     start = time.monotonic()
     row.flags = check_integrity(student, katas, manifest)
+    row.hints = hints_used(student, katas)
     work = [(kata, (student / "katas" / kata.id / "kata.py").resolve()) for kata in katas]
     try:
-        row.results = Runner(root, jobs=1).grade(work)
+        row.results = Runner(root, jobs=1, hidden=hidden).grade(work)
     except GraderError as exc:  # the grader broke, not the student: say so, grade nothing
         row.results = [KataResult(k, error=f"grader failure: {exc}") for k in katas]
         row.flags.append(f"grader failure: {str(exc).splitlines()[0]}")
@@ -87,8 +107,11 @@ def run(
     rows: dict[str, Row] = {}
     lock = threading.Lock()
     started = time.monotonic()
+    # The teacher's hidden tests, read once before any student's code runs: a student
+    # whose code edits them on disk cannot change how the students after them are graded.
+    hidden = hidden_tests.read_all(katas)
     with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="gradebook") as pool:
-        futures = {pool.submit(grade_student, root, s, katas, manifest): s for s in folders}
+        futures = {pool.submit(grade_student, root, s, katas, manifest, hidden): s for s in folders}
         for future in as_completed(futures):
             row = future.result()
             with lock:
@@ -99,7 +122,7 @@ def run(
 
 
 def write_csv(rows: list[Row], katas: list[Kata], path: str | Path) -> None:
-    header = ["student", *(k.id for k in katas), "total", "max", "integrity"]
+    header = ["student", *(k.id for k in katas), "total", "max", "integrity", "hints"]
     maximum = sum(k.points for k in katas if k.supported)
     out = sys.stdout if str(path) == "-" else open(path, "w", newline="", encoding="utf-8")
     try:
@@ -113,6 +136,7 @@ def write_csv(rows: list[Row], katas: list[Kata], path: str | Path) -> None:
                     row.total,
                     maximum,
                     "; ".join(row.flags),
+                    row.hints,
                 ]
             )
     finally:

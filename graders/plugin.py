@@ -5,7 +5,14 @@
 - The ``kata`` fixture is the learner's kata.py, loaded afresh for each test.
 - Blocking calls in the learner's code are caught by blockbuster; long steps by the
   loop itself; coroutines never awaited by a warnings check.
-- Each test's outcome, points and teaching message go to the results channel.
+- Each test's outcome, points and teaching message go to the results channel, with
+  the timeline a timing check attached to its failure, as data (for the HTML report).
+- Kata code runs in this process, so: records are signed and only pytest's own hooks
+  may write them (graders.channel, guard.write_gate); the grader is sealed and checked
+  after every stretch of kata code (graders.guard: any change voids the kata); a test
+  that leaves a task, thread or process running fails (graders.leftovers).
+- ``--kata-shard K/N``: the job runs only its share of the tests, when the runner splits
+  a slow kata across jobs (kata.toml ``shards``).
 
 Markers: ``points(n)`` (integer points, default 1), ``limits(real=, virtual=, block=,
 instant_steps=)``, ``realtime`` (the [IO] katas: the loop keeps the real clock).
@@ -25,7 +32,7 @@ import warnings
 
 import pytest
 
-from . import channel, loader, translate
+from . import channel, guard, leftovers, loader, translate
 from .catalog import load_kata
 from .clock import BlockingCall, Limits, VirtualTimeLoop
 from .errors import KataFailure, KataLoadError, LoopBlocked, LoopLimit
@@ -45,19 +52,47 @@ class _State:
         self.impl = os.path.abspath(config.getoption("kata_impl"))
         self.kata_dir = os.path.abspath(config.getoption("kata_dir"))
         results = config.getoption("kata_results")
-        self.channel = channel.Writer(results) if results else None
+        # The per-job secret that signs every record (graders.channel): held by the
+        # writer alone, and only pytest's own hooks may write (graders.guard).
+        key = config.getoption("kata_key")
+        config.option.kata_key = None
+        self.channel = (
+            channel.Writer(results, bytes.fromhex(key) if key else None, _write_gate())
+            if results
+            else None
+        )
         self.kata = load_kata(__import__("pathlib").Path(self.kata_dir))
         self.load_error: KataLoadError | None = None
         self.loops: dict[str, VirtualTimeLoop] = {}
         self.outcomes: dict[str, dict] = {}
+        self.baselines: dict[str, leftovers.Baseline] = {}
         self.current: str | None = None
+        self.import_thread: threading.Thread | None = None
+        self._sealed = True
+
+    def __setattr__(self, name, value):
+        # Kata code can reach this object (graders.plugin._state): it may not swap the
+        # writer, the outcomes or the file being graded.
+        if getattr(self, "_sealed", False) and not (
+            name in ("current", "load_error")
+            or (name == "import_thread" and self.import_thread is None)
+        ):
+            guard.attempted(f"graders.plugin._state.{name}")
+            raise AttributeError("the grader's state belongs to the grader.")
+        object.__setattr__(self, name, value)
 
     def write(self, record: dict) -> None:
         if self.channel is not None:
             self.channel.write(record)
 
+    def allowed(self) -> None:
+        """Refuse (and record) a call of the calling hook not made by pytest itself."""
+        if self.channel is not None:
+            self.channel.allowed()
+
 
 _state: _State | None = None
+_guard: guard.Guard | None = None
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -65,6 +100,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--kata-impl", help="the kata.py to grade")
     group.addoption("--kata-dir", help="the kata folder (kata.toml, .tests/)")
     group.addoption("--kata-results", help="file to append result records to")
+    group.addoption(
+        "--kata-shard", help="K/N: run only the tests at positions K, K+N, K+2N... (from 0)"
+    )
+    group.addoption("--kata-key", help="hex secret that signs the records (from the runner)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -129,7 +168,9 @@ def _first_import() -> None:
             )
             os._exit(3)
 
-    threading.Thread(target=give_up, daemon=True, name="graders-import").start()
+    timer = threading.Thread(target=give_up, daemon=True, name="graders-import")
+    _state.import_thread = timer  # the one thread besides pytest's hooks that may write
+    timer.start()
     try:
         loader.load(_state.impl, _state.kata.api)
     except KataLoadError as exc:
@@ -144,10 +185,23 @@ def points_of(item: pytest.Item) -> int:
     return int(marker.args[0]) if marker else 1
 
 
+@pytest.hookimpl(tryfirst=True)  # before --deselect: positions count every test
 def pytest_collection_modifyitems(config, items) -> None:
-    for item in items:
+    for position, item in enumerate(items):
         limit = limits_for(item).real + HARD_MARGIN
         item.add_marker(pytest.mark.timeout(limit, method="thread"))
+        _positions[item.nodeid] = position
+    shard = config.getoption("kata_shard")
+    if shard:  # the runner split a slow kata across jobs: this one runs its share
+        k, n = (int(part) for part in shard.split("/"))
+        dropped = [item for position, item in enumerate(items) if position % n != k]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = [item for position, item in enumerate(items) if position % n == k]
+
+
+#: Each test's position among all the kata's tests (the runner orders shards' results).
+_positions: dict[str, int] = {}
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -162,19 +216,31 @@ def pytest_collection_finish(session: pytest.Session) -> None:
                     "nodeid": i.nodeid,
                     "points": points_of(i),
                     "limit": limits_for(i).real + HARD_MARGIN,
+                    "position": _positions.get(i.nodeid, 0),
                 }
                 for i in session.items
             ],
         }
     )
     if session.items:
+        # From here on kata code runs in this process: seal and snapshot the grader
+        # first, and check it after every stretch of kata code (graders.guard).
+        global _guard
+        modules = {i.module: 0 for i in session.items if hasattr(i, "module")}
+        _guard = guard.install(_state.impl, list(modules))
+        _guard.take()  # with `_guard` itself set
         _first_import()
+        _checkpoint()
+    # pytest's own objects (config, plugins, collected items) live as long as this job:
+    # the gc.collect() after each test need not walk them every time.
+    gc.freeze()
 
 
 # -- running -------------------------------------------------------------------------------
 def pytest_runtest_logstart(nodeid, location) -> None:
     if _state is not None:
         _state.current = nodeid
+        _state.baselines[nodeid] = leftovers.Baseline()
         _state.write({"type": "start", "nodeid": nodeid, "time": time.time()})
 
 
@@ -186,6 +252,7 @@ def pytest_runtest_call(item: pytest.Item):
     # Garbage left by the previous test (a failed test's traceback keeps its coroutines
     # alive until collected) must warn outside this test's window, not inside it.
     gc.collect()
+    _checkpoint()  # kata.py was just imported again (the `kata` fixture)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if buster is not None:
@@ -201,6 +268,10 @@ def pytest_runtest_call(item: pytest.Item):
             if buster is not None:
                 buster.deactivate()
         gc.collect()
+    if error is None:
+        left = leftovers.tasks(_state.loops.get(item.nodeid), _state.impl)
+        if left is not None:
+            error = KataFailure(left)
     root_cause = _never_awaited(caught) or _blocked(item)
     if (
         isinstance(root_cause, _Failure)
@@ -221,6 +292,30 @@ def pytest_runtest_call(item: pytest.Item):
     if error is not None:
         raise error
     return result
+
+
+def _checkpoint() -> None:
+    """If kata code changed the grader (graders.guard), void the kata and end the job."""
+    problems = _guard.problems() if _guard is not None else []
+    if problems:
+        _state.write({"type": "tampered", "message": guard.message(problems)})
+        os._exit(0)
+
+
+def _write_gate():
+    return guard.write_gate(
+        hooks=[
+            pytest_collection_finish,
+            pytest_runtest_logstart,
+            pytest_runtest_call,
+            pytest_runtest_makereport,
+            pytest_runtest_logfinish,
+            pytest_keyboard_interrupt,
+            pytest_sessionfinish,
+        ],
+        helpers=[_State.write, _State.allowed, _checkpoint],
+        threads=lambda: (_state.import_thread,) if _state is not None else (),
+    )
 
 
 def _virtual_asyncio_run(item: pytest.Item):
@@ -290,6 +385,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if _state is None:
         return report
     outcome = _state.outcomes.setdefault(item.nodeid, {"status": "pass", "message": ""})
+    before = outcome["status"]
     if report.skipped:
         if outcome["status"] == "pass":
             outcome.update(status="skip", message=_skip_reason(report))
@@ -302,7 +398,23 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             if report.when != "call" and status == "fail" and not isinstance(exc, KataLoadError):
                 status = "fail" if report.when == "teardown" else "error"
             outcome.update(status=status, message=message + _logged_errors(item, message))
+            chart = _chart_of(exc)
+            if chart is not None:
+                outcome["chart"] = chart.to_json()
+    if outcome["status"] != before:
+        # Written now, so kata code that runs later (in teardown) cannot soften it by
+        # editing the outcome: the runner keeps the worst verdict for a test.
+        _state.write({"type": "verdict", "nodeid": item.nodeid, **outcome})
     return report
+
+
+def _chart_of(exc: BaseException):
+    """The timeline a timing check attached to the failure (for the HTML report), also
+    when a root cause found afterwards (a coroutine never awaited) was raised from it."""
+    for candidate in (exc, exc.__cause__):
+        if isinstance(candidate, KataFailure) and candidate.chart is not None:
+            return candidate.chart
+    return None
 
 
 def _logged_errors(item: pytest.Item, message: str) -> str:
@@ -337,9 +449,17 @@ def _skip_reason(report) -> str:
 def pytest_runtest_logfinish(nodeid, location) -> None:
     if _state is None:
         return
+    _state.allowed()  # kata code calling this hook itself is refused before any work
     _state.current = None
     loop = _state.loops.pop(nodeid, None)
     outcome = _state.outcomes.pop(nodeid, {"status": "error", "message": "the test did not run"})
+    baseline = _state.baselines.pop(nodeid, None)
+    left = baseline.left_behind(_state.impl) if baseline is not None else None
+    if left and outcome["status"] == "pass":
+        outcome = {"status": "fail", "message": left}
+    if loop is not None and type(loop) is not VirtualTimeLoop:
+        guard.attempted("the event loop's class")
+    _checkpoint()
     _state.write(
         {
             "type": "test",

@@ -28,6 +28,7 @@ class Style:
             "skip": "–" if fancy else "-",
         }
         self.bar_full, self.bar_empty = ("█", "░") if fancy else ("#", ".")
+        self.dot = "·" if fancy else "-"
 
     def paint(self, text: str, code: str) -> str:
         return f"\033[{code}m{text}\033[0m" if self.color else text
@@ -58,7 +59,7 @@ def render(grade: Grade, *, explicit: bool = False, stream=None) -> str:
     graded = sum(1 for k in grade.katas if k.status != "skip")
     out.append(
         style.paint(f"total {grade.score}/{grade.max_score} points", "1")
-        + f" · {passing} of {graded} katas passing"
+        + f" {style.dot} {passing} of {graded} katas passing"
     )
     nxt = next((k for k in grade.katas if k.status in ("fail", "error")), None)
     if nxt is not None:

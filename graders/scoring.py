@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .catalog import Kata
+from .timing_chart import Chart
 
 STATUSES = ("pass", "fail", "error", "skip")
 
@@ -18,15 +19,19 @@ class TestResult:
     message: str = ""
     nodeid: str = ""
     virtual: float = 0.0  # virtual seconds the test simulated (for the benchmark)
+    chart: Chart | None = None  # a failed timing check's timeline, as data
 
     def to_json(self) -> dict:
-        return {
+        data = {
             "name": self.name,
             "status": self.status,
             "score": self.score,
             "max_score": self.max_score,
             "message": self.message,
         }
+        if self.chart is not None:
+            data["timeline"] = self.chart.to_json()
+        return data
 
 
 @dataclass
@@ -35,6 +40,7 @@ class KataResult:
     tests: list[TestResult] = field(default_factory=list)
     error: str = ""  # a problem with the kata as a whole (missing file, crash, syntax)
     skipped: str = ""  # why the whole kata was skipped
+    seconds: float = 0.0  # real seconds its jobs ran, fork to exit, summed (the benchmark)
 
     @property
     def id(self) -> str:

@@ -68,6 +68,27 @@ _ADVICE = [
         "",
         "a future's result was set twice, or read before it was set.",
     ),
+    # The grader's per-kata limits (graders.job): say which one, and what to try.
+    (
+        MemoryError,
+        "",
+        "the grader gives one kata 2 GiB of memory, and your code asked for more. Look "
+        "for a list, string or buffer that grows without end, or one far bigger than the "
+        "task needs.",
+    ),
+    *(
+        (
+            kind,
+            fragment,
+            "the grader limits how many processes and threads one kata may start, and "
+            "your code hit that limit. Start only what the task needs, and wait for each "
+            "to end.",
+        )
+        for kind, fragment in (
+            (BlockingIOError, "Resource temporarily unavailable"),  # fork()
+            (RuntimeError, "can't start new thread"),
+        )
+    ),
 ]
 
 

@@ -90,7 +90,7 @@ def test_workflow_has_the_shape_classroom_requires(catalog):
     }
     for step, kata in zip(kata_steps, catalog, strict=True):
         assert step["if"] == "always()"  # a failed install or kata skips no other kata
-        assert f"python -m graders grade {kata.id} --format classroom" in step["run"]
+        assert f"python -P -m graders grade {kata.id} --format classroom" in step["run"]
         assert f"({kata.points} points)" in step["name"]
     # No kata is skipped in Classroom for want of a new enough Python.
     version = data["jobs"]["run-autograding-tests"]["steps"][1]["with"]["python-version"]

@@ -131,6 +131,28 @@ def test_a_raw_thread_calling_back_is_not_a_deadlock():
     assert run(main)[0] == 1
 
 
+def test_a_thread_that_wakes_the_loop_and_ends_between_two_looks_is_not_a_deadlock():
+    # The race, made certain: the loop polls (nothing yet); the thread calls back and
+    # ends; the loop then looks for threads that could wake it (none left). What the
+    # thread wrote before it ended must still wake the loop.
+    async def main():
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        waker = threading.Thread(target=lambda: loop.call_soon_threadsafe(future.set_result, 1))
+        looks = loop._external_wakers
+
+        def racing_look():
+            if waker.ident is None:  # the first look only
+                waker.start()
+                waker.join()
+            return looks()
+
+        loop._external_wakers = racing_look
+        return await future
+
+    assert run(main)[0] == 1
+
+
 def test_cpu_bound_step_is_measured_and_located():
     async def main():
         await asyncio.sleep(0)

@@ -95,3 +95,13 @@ def test_export_refuses_a_folder_in_use(tmp_path):
         export.export(ROOT, tmp_path)
     with pytest.raises(UsageError, match="inside the repository"):
         export.export(ROOT, ROOT / "build" / "template")
+
+
+def test_students_commit_their_progress_and_can_reset_without_git(template):
+    ignored = (template / ".gitignore").read_text().splitlines()
+    assert ".kata-progress" not in ignored  # their teacher sees hint use in it
+    assert ".kata-backups/" in ignored  # reset's backups stay on the student's machine
+    assert ".kata-progress" in (ROOT / ".gitignore").read_text().splitlines()
+    for kata in load_catalog(template):
+        copy = template / "katas" / ".stubs" / f"{kata.id}.py"
+        assert copy.read_bytes() == (kata.path / "kata.py").read_bytes(), kata.id

@@ -56,7 +56,7 @@ def graded(tmp_path_factory):
 
 def test_one_row_per_student_one_column_per_kata(graded):
     rows, _ = graded
-    assert rows[0] == ["student", "90_probe", "total", "max", "integrity"]
+    assert rows[0] == ["student", "90_probe", "total", "max", "integrity", "hints"]
     assert [r[0] for r in rows[1:]] == [*SUBMISSIONS, "frank"]
     assert all(r[3] == "4" for r in rows[1:])
 

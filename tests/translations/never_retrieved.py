@@ -1,13 +1,12 @@
 import asyncio
 
 
-async def _sleep_then_double(x):
-    await asyncio.sleep(1)
+async def _check(x):
     raise ValueError(f"cannot double {x}")
 
 
 async def double(x):
-    task = asyncio.create_task(_sleep_then_double(x))
-    await asyncio.sleep(1.5)
+    task = asyncio.create_task(_check(x))
+    await asyncio.sleep(1)
     del task
     return x

@@ -31,6 +31,7 @@ async def test_fetches_overlap(kata):
         why="the slowest alone, all overlapping",
         services=[fetch],
         hint=OVERLAP,
+        schedule=expect.ideal(fetch, ["a", "b", "c"]),
     )
     expect.max_in_flight(fetch, 3, hint=OVERLAP)
 

@@ -60,6 +60,7 @@ async def test_takes_no_virtual_time(kata):
         what="round_robin(['a', 'b'], 4, log)",
         why="every turn is a sleep(0)",
         hint="`await asyncio.sleep(0)` yields a turn without waiting; a positive sleep waits.",
+        schedule=[("task a: 4 turns", 0.0, 0.0), ("task b: 4 turns", 0.0, 0.0)],
     )
 
 

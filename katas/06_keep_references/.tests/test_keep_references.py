@@ -264,6 +264,7 @@ async def test_drain_returns_as_soon_as_every_task_ends(kata):
         why="the last task ends at 3s, long before the timeout",
         services=[fetch],
         hint=WAIT,
+        schedule=expect.ideal(fetch, "abc"),
     )
     expect.equal(run.result, [], call="drain(10), when no task failed,")
     expect.not_cancelled(
@@ -288,6 +289,11 @@ async def test_drain_cancels_stragglers_at_the_timeout(kata):
         why="the timeout, then the stragglers are cancelled",
         services=[fetch],
         hint=WAIT,
+        schedule=[
+            ("fetch('a')", 0.0, 1.0),
+            ("fetch('b')", 0.0, 3.0, "cancelled"),
+            ("fetch('c')", 0.0, 3.0, "cancelled"),
+        ],
     )
     expect_cancelled_at(
         fetch, "bc", 3.0, "when drain's timeout ran out (drain(2) was called at 1s)", hint=CANCEL
@@ -350,6 +356,10 @@ async def test_drain_returns_the_errors_the_tasks_raised(kata):
         why="errors do not end the wait; the timeout does",
         services=[fetch],
         hint=WAIT,
+        schedule=[
+            *expect.ideal(fetch, ["early", "a", "b", "c"]),
+            ("fetch('d')", 0.0, 4.75, "cancelled"),
+        ],
     )
     raised = {key: fetch.calls_for(key)[0].error for key in ("early", "a", "c")}
     got = run.result if isinstance(run.result, list) else None

@@ -83,7 +83,19 @@ async def test_fastest_success_wins(kata):
         call=call,
         hint="return the result of the fn that *finishes* first, whatever its place in the list.",
     )
-    expect.elapsed(run, 1.0, what=call, why="the fastest fn alone", services=[fetch], hint=AT_ONCE)
+    expect.elapsed(
+        run,
+        1.0,
+        what=call,
+        why="the fastest fn alone",
+        services=[fetch],
+        hint=AT_ONCE,
+        schedule=[
+            ("fetch('a')", 0.0, 1.0, "cancelled"),
+            ("fetch('b')", 0.0, 1.0),
+            ("fetch('c')", 0.0, 1.0, "cancelled"),
+        ],
+    )
     expect_all_started_at_once(fetch, "abc")
 
 
@@ -124,7 +136,13 @@ async def test_earlier_failures_are_ignored(kata):
         hint="the winner is the first fn to *succeed*: " + SKIP_FAILURES,
     )
     expect.elapsed(
-        run, 2.0, what=call, why="the first success, at 2s", services=[fetch], hint=SKIP_FAILURES
+        run,
+        2.0,
+        what=call,
+        why="the first success, at 2s",
+        services=[fetch],
+        hint=SKIP_FAILURES,
+        schedule=[*expect.ideal(fetch, "abc"), ("fetch('d')", 0.0, 2.0, "cancelled")],
     )
     expect.cancelled(fetch, "d", hint=CANCEL_REST)
     expect.nothing_left_running(fetch, hint=CANCEL_REST)
@@ -176,6 +194,7 @@ async def test_all_fail_raises_a_group_of_every_error(kata):
         why="the last failure, at 3s",
         services=[fetch],
         hint="race can only give up once every fn has failed.",
+        schedule=expect.ideal(fetch, "abc"),
     )
     expect.nothing_left_running(fetch)
     expect_no_loop_errors(during="every fn failed", hint=GROUP)
@@ -186,7 +205,9 @@ async def test_a_single_fn(kata):
     fetch = FakeService(delays={"ok": 1.5, "bad": 0.5}, errors={"bad": KeyError})
     run = await race_returning(kata, [attempt(fetch, "ok")], "race([fn_ok])", AT_ONCE)
     expect.equal(run.result, "value:ok", call="race([fn_ok])")
-    expect.elapsed(run, 1.5, what="race([fn_ok])", services=[fetch])
+    expect.elapsed(
+        run, 1.5, what="race([fn_ok])", services=[fetch], schedule=expect.ideal(fetch, ["ok"])
+    )
     group = await expect.raises(
         ExceptionGroup,
         kata.race([attempt(fetch, "bad")]),
@@ -234,6 +255,7 @@ async def test_a_none_result_is_a_success(kata):
         why="fn_b succeeded first, with None",
         services=[fetch],
         hint="None is a result like any other: do not use it to mean 'no winner yet'.",
+        schedule=[("fetch('a')", 0.0, 1.0, "cancelled"), ("fetch('b')", 0.0, 1.0)],
     )
     expect.cancelled(fetch, "a", hint=CANCEL_REST)
     expect.nothing_left_running(fetch, hint=CANCEL_REST)

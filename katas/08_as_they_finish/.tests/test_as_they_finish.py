@@ -142,6 +142,11 @@ async def test_an_error_propagates_and_cancels_the_rest(kata):
         why="fetch('b') failed at 2s",
         services=[fetch],
         hint="raise the error as soon as its fetch fails.",
+        schedule=[
+            *expect.ideal(fetch, "ab"),
+            ("fetch('c')", 0.0, 2.0, "cancelled"),
+            ("fetch('d')", 0.0, 2.0, "cancelled"),
+        ],
     )
     expect.cancelled(fetch, "cd", hint=CLEANUP)
     expect.nothing_left_running(fetch, hint=CLEANUP)
@@ -175,6 +180,11 @@ async def test_aclose_cancels_what_is_in_flight(kata):
         what="aclose()",
         services=[fetch],
         hint="on close, cancel the fetches; do not wait for them to end on their own.",
+        schedule=[
+            ("fetch('a')", 0.0, 1.0, "cancelled"),
+            ("fetch('b')", 0.0, 1.0),
+            ("fetch('c')", 0.0, 1.0, "cancelled"),
+        ],
     )
     expect.cancelled(fetch, "ac", hint=CLEANUP)
     expect.nothing_left_running(fetch, hint=CLEANUP)

@@ -114,6 +114,7 @@ async def test_an_early_failure_stops_nothing(kata):
         why="the slowest fetch, all overlapping",
         services=[fetch],
         hint=OVERLAP,
+        schedule=expect.ideal(fetch, keys),
     )
     expect.max_in_flight(fetch, 4, hint=OVERLAP)
     expect_settled(run.result, fetch, keys, call)
@@ -125,7 +126,9 @@ async def test_every_fetch_failing_still_returns(kata):
     call = "fetch_settled(fetch, ['a', 'b']), where both fetches fail,"
     run = await settle(kata, fetch, ["a", "b"], call)
     expect_settled(run.result, fetch, ["a", "b"], call)
-    expect.elapsed(run, 2.0, what=call, services=[fetch], hint=OVERLAP)
+    expect.elapsed(
+        run, 2.0, what=call, services=[fetch], hint=OVERLAP, schedule=expect.ideal(fetch, "ab")
+    )
 
 
 @pytest.mark.points(1)

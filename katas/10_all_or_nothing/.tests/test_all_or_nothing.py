@@ -62,6 +62,7 @@ async def test_strict_values_in_input_order_all_at_once(kata):
         why="the slowest alone",
         services=[fetch],
         hint=OVERLAP,
+        schedule=expect.ideal(fetch, "abc"),
     )
     expect.max_in_flight(fetch, 3, hint=OVERLAP)
 
@@ -79,6 +80,11 @@ async def test_strict_fails_fast_at_the_first_error(kata):
         why="all or nothing: once one fetch failed, the answer is known",
         services=[fetch],
         hint="do not wait for the other fetches once one has failed: " + TASKGROUP,
+        schedule=[
+            ("fetch('a')", 0.0, 0.5, "cancelled"),
+            ("fetch('b')", 0.0, 0.5, "raised"),
+            ("fetch('c')", 0.0, 0.5, "cancelled"),
+        ],
     )
 
 
@@ -172,6 +178,7 @@ async def test_triaged_missing_keys_do_not_stop_the_others(kata):
         why="the slowest fetch alone",
         services=[fetch],
         hint=OVERLAP,
+        schedule=expect.ideal(fetch, "abc"),
     )
     expect.max_in_flight(fetch, 3, hint=OVERLAP)
 
@@ -201,6 +208,7 @@ async def test_triaged_other_error_propagates_in_a_group(kata):
         why="the first real failure",
         services=[fetch],
         hint="fail fast: once a real error happened, do not wait for the rest. " + TASKGROUP,
+        schedule=[*expect.ideal(fetch, "ab"), ("fetch('c')", 0.0, 1.0, "cancelled")],
     )
 
 

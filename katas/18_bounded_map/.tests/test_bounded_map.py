@@ -98,6 +98,7 @@ async def test_next_item_starts_as_soon_as_a_slot_frees(kata):
             f"so {limit} calls are always running while items remain",
             services=[fn],
             hint=SLIDING,
+            schedule=expect.ideal(fn, items, limit=limit, start=run.start),
         )
 
 
@@ -141,6 +142,12 @@ async def test_first_error_cancels_the_rest_and_propagates(kata):
         why="the error ends the map at once",
         services=[fn],
         hint=stop,
+        schedule=[
+            ("fn('a')", 0.0, 1.0),
+            ("fn('b')", 0.0, 1.5, "cancelled"),
+            ("fn('c')", 0.0, 1.5, "cancelled"),
+            ("fn('d')", 1.0, 1.5, "raised"),
+        ],
     )
 
 

@@ -15,7 +15,8 @@ CLOSE = 2.0  # real seconds to wait for a connection or the server to close
 
 LINE = b"x" * 16383 + b"\n"  # what a stalled client sends: 16 KiB lines
 PUSH_LIMIT = 16 * 2**20  # a stalled client stops pushing after 16 MiB...
-PATIENCE = 1.0  # ...or once its own sends have been stuck for this long
+PATIENCE = 0.5  # ...or once its own sends have been stuck for this long (a server that
+# reads answers a drain within milliseconds)
 HELD_LIMIT = 2**20  # more than 1 MiB of replies held for one client: no backpressure
 
 NOT_SERVING = (

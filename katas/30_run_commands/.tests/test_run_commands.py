@@ -265,8 +265,8 @@ async def test_a_megabyte_of_output_does_not_deadlock(kata, tmp_path):
 async def test_at_most_limit_at_once_and_they_overlap(kata, tmp_path):
     lab = Lab(tmp_path)
     names = "abcdef"
-    cmds = [lab.cmd(name, out=f"{name}\n", sleep=1.0) for name in names]
-    call = "run_all(6 commands sleeping 1s each, limit=3, timeout=20)"
+    cmds = [lab.cmd(name, out=f"{name}\n", sleep=0.6) for name in names]
+    call = "run_all(6 commands sleeping 0.6s each, limit=3, timeout=20)"
     loop = asyncio.get_running_loop()
     try:
         start = loop.time()
@@ -287,9 +287,9 @@ async def test_at_most_limit_at_once_and_they_overlap(kata, tmp_path):
             hint=SLOTS,
         )
         expect.true(
-            took <= 4.0,
-            lab.timeline() + f"\n{call} took {took:.2f}s; two rounds of three 1s commands "
-            "take about 2s (allowed: up to 4s). One after another they take 6s.",
+            took <= 2.8,
+            lab.timeline() + f"\n{call} took {took:.2f}s; two rounds of three 0.6s commands "
+            "take about 1.2s (allowed: up to 2.8s). One after another they take 3.6s.",
             hint=SLOTS,
         )
         await lab.expect_nothing_left(call)
@@ -300,8 +300,8 @@ async def test_at_most_limit_at_once_and_they_overlap(kata, tmp_path):
 @pytest.mark.points(1)
 async def test_a_free_slot_is_used_at_once(kata, tmp_path):
     lab = Lab(tmp_path)
-    cmds = [lab.cmd("slow", sleep=2.5)] + [lab.cmd(n, sleep=0.1) for n in ("b", "c", "d")]
-    call = "run_all([slow (2.5s), b, c, d (0.1s each)], 2, 20)"
+    cmds = [lab.cmd("slow", sleep=1.2)] + [lab.cmd(n, sleep=0.1) for n in ("b", "c", "d")]
+    call = "run_all([slow (1.2s), b, c, d (0.1s each)], 2, 20)"
     try:
         result = await within(15, kata.run_all(cmds, 2, 20.0), call=call, hint=SLOTS)
         expect_results(result, [(0, b"")] * 4, call=call)
@@ -332,15 +332,15 @@ async def test_a_slow_command_is_killed_and_reaped(kata, tmp_path):
         lab.cmd("stuck", out="partial\n", sleep=60),
         lab.cmd("c", out="c\n"),
     ]
-    call = "run_all([a, stuck, c], 3, 1.5) where stuck prints a line, then sleeps 60s"
+    call = "run_all([a, stuck, c], 3, 1.0) where stuck prints a line, then sleeps 60s"
     loop = asyncio.get_running_loop()
     try:
         start = loop.time()
         result = await within(
             10,
-            kata.run_all(cmds, 3, 1.5),
+            kata.run_all(cmds, 3, 1.0),
             call=call,
-            why=": stuck should have been killed at 1.5s",
+            why=": stuck should have been killed at 1.0s",
             hint=KILL_AND_REAP,
         )
         took = loop.time() - start
@@ -365,8 +365,8 @@ async def test_a_slow_command_is_killed_and_reaped(kata, tmp_path):
             "of a killed command is incomplete, so it is dropped.",
         )
         expect.true(
-            took < 1.5 + 4,
-            f"{call} took {took:.2f}s; stuck should be killed at 1.5s.",
+            took < 1.0 + 4,
+            f"{call} took {took:.2f}s; stuck should be killed at 1.0s.",
             hint=KILL_AND_REAP,
         )
         await lab.expect_nothing_left(call)
