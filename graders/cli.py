@@ -206,10 +206,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def grade(
-    katas, source: Path | None = None, jobs: int | None = None, root: Path | None = None
+    katas,
+    source: Path | None = None,
+    jobs: int | None = None,
+    root: Path | None = None,
+    runner: Runner | None = None,
 ) -> Grade:
     """Grade ``katas``; when ``root`` holds an integrity manifest, a kata whose hidden
-    tests or grader files differ from it is an error worth 0 and is not run."""
+    tests or grader files differ from it is an error worth 0 and is not run. ``runner``:
+    one to reuse (``watch`` keeps a warm one across saves)."""
     root = root or repo_root()
     manifest = integrity.load(root)
     broken = integrity.verify(root, katas, manifest) if manifest is not None else {}
@@ -219,7 +224,8 @@ def grade(
             continue
         base = source if source is not None else kata.path.parent
         work.append((kata, (base / kata.id / "kata.py").resolve()))
-    graded = iter(Runner(root, jobs=jobs).grade(work) if work else [])
+    runner = runner or Runner(root, jobs=jobs)
+    graded = iter(runner.grade(work) if work else [])
     results = []
     for kata in katas:
         if kata.id in broken:

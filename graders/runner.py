@@ -15,6 +15,7 @@ import json
 import os
 import queue
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -240,10 +241,22 @@ def _child_env(root: Path) -> dict:
 
 class Runner:
     def __init__(
-        self, root: Path, jobs: int | None = None, hidden: dict[Path, HiddenTests] | None = None
+        self,
+        root: Path,
+        jobs: int | None = None,
+        hidden: dict[Path, HiddenTests] | None = None,
+        *,
+        warm: bool = False,
     ):
         self.root = root
         self.jobs = max(1, jobs or os.cpu_count() or 2)
+        # ``warm`` (for ``watch``, which grades again on every save): after each grade a
+        # fresh fork server starts importing at once, so the next grade does not wait
+        # for one. Each grade still gets a new server, and the hidden tests are read
+        # anew each time. Call close() when done.
+        self.warm = warm
+        self._spare = None
+        self._warm_dir = Path(tempfile.mkdtemp(prefix="graders-warm-")) if warm else None
         self._counter = 0
         # Kata folder -> its hidden tests as read before any kata code ran. Runners that
         # grade one after another (the gradebook) can share one, read before the first.
@@ -253,11 +266,21 @@ class Runner:
         # Results voided by one job of a kata split into shards: its other jobs too.
         self._voided: dict[int, str] = {}
 
+    def close(self) -> None:
+        """Stop the spare server of a ``warm`` runner and remove its files."""
+        if self._spare is not None:
+            self._spare.close()
+            self._spare = None
+        if self._warm_dir is not None:
+            shutil.rmtree(self._warm_dir, ignore_errors=True)
+
     def grade(self, work: list[tuple[Kata, Path]]) -> list[KataResult]:
         results = {id(item): KataResult(kata) for item in work for kata in [item[0]]}
         by_key: dict[int, KataResult] = {}
         pending: list[Attempt] = []
-        with tempfile.TemporaryDirectory(prefix="graders-") as tmp:
+        if self.warm:
+            self._hidden.clear()  # an author may have edited them since the last grade
+        with tempfile.TemporaryDirectory(prefix="graders-", dir=self._warm_dir) as tmp:
             workdir = Path(tmp)
             for item in work:
                 kata, impl = item
@@ -299,7 +322,12 @@ class Runner:
 
     def _launcher(self, workdir: Path):
         if hasattr(os, "fork") and not os.environ.get("GRADERS_SPAWN"):
-            return _ForkServer(self.root, workdir)
+            if self._spare is not None:
+                spare, self._spare = self._spare, None
+                if spare.process.poll() is None:
+                    return spare
+                spare.close()
+            return _ForkServer(self.root, self._warm_dir or workdir)
         return _Spawner(self.root, workdir)
 
     def _run_all(self, pending: list[Attempt], by_key: dict, workdir: Path) -> None:
@@ -367,6 +395,8 @@ class Runner:
                 if attempt.pid:
                     launcher.kill(attempt.pid)
             launcher.close()
+            if self.warm and isinstance(launcher, _ForkServer):
+                self._spare = _ForkServer(self.root, self._warm_dir)
 
     def _next(self, pending: list[Attempt], running: dict) -> Attempt | None:
         """The next attempt a free slot can take, or None: CPU-bound jobs fill ``jobs``

@@ -44,6 +44,8 @@ def cmd_watch(args) -> int:
         lead = "\n" if _is_terminal(sys.stdout) else ""
         print(f"{lead}stopped watching.", flush=True)
         return 0
+    finally:
+        watch.close()
 
 
 class Watch:
@@ -67,10 +69,17 @@ class Watch:
         self.once_passing = once_passing
         self.native = native
         self._grade_katas = grade or self._grade_with_cli
+        self._runner = None  # a warm Runner, made at the first grade
         self._stop = threading.Event()
         self._passed: set[str] = set()
         self.style = Style(self.out)
         self.clears = _is_terminal(self.out) and os.environ.get("TERM") != "dumb"
+
+    def close(self) -> None:
+        """Stop the warm grading server kept between saves."""
+        if self._runner is not None:
+            self._runner.close()
+            self._runner = None
 
     def stop(self) -> None:
         """End ``run`` (from another thread) within a fraction of a second."""
@@ -155,7 +164,13 @@ class Watch:
     def _grade_with_cli(self, katas: list[Kata]) -> list[KataResult]:
         from .cli import grade  # the cli imports this module when asked to watch
 
-        return grade(katas, root=self.root).katas
+        if self._runner is None:
+            from .runner import Runner
+
+            # Warm: a fork server is already importing for the next save while the
+            # learner reads the result, which takes it out of save-to-result time.
+            self._runner = Runner(self.root, warm=True)
+        return grade(katas, root=self.root, runner=self._runner).katas
 
     # -- what the learner sees ----------------------------------------------------------
     def _show(self, result: KataResult) -> None:

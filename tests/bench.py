@@ -324,9 +324,11 @@ def _watch_saves(wrong: str, poll: bool, saves: int) -> list[tuple[float, ...]]:
         path = repo / "katas/03_gather_in_order/kata.py"
         path.write_text(wrong)
 
+        runner = Runner(repo, warm=True)  # as watch grades: a server warms between saves
+
         def grader(katas):
             start = time.perf_counter()
-            results = grade(katas, root=repo).katas
+            results = grade(katas, root=repo, runner=runner).katas
             graded.append((start, time.perf_counter()))
             return results
 
@@ -337,7 +339,7 @@ def _watch_saves(wrong: str, poll: bool, saves: int) -> list[tuple[float, ...]]:
         try:
             if shown_at_least(1):  # the grade made when watch starts
                 for n in range(saves):
-                    time.sleep(0.2)  # nobody saves the instant a result appears
+                    time.sleep(1.0)  # a learner reads the result before saving again
                     saved = time.perf_counter()
                     path.write_text(f"{wrong}\n# save {n}\n")
                     if not shown_at_least(n + 2):
@@ -347,6 +349,7 @@ def _watch_saves(wrong: str, poll: bool, saves: int) -> list[tuple[float, ...]]:
         finally:
             watch.stop()
             thread.join(timeout=30)
+            runner.close()
     return rows
 
 

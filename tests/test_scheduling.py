@@ -159,3 +159,29 @@ def test_a_kata_in_shards_reports_what_one_job_reports(tmp_path):
     assert load_kata(split).shards == 3
     assert graded["split"] == graded["whole"]
     assert [v[0] for v in graded["whole"]] == ["pass", "fail", "fail"]
+
+
+def test_a_warm_runner_grades_each_time_with_a_fresh_server(probe):
+    """``watch`` keeps a warm Runner: after each grade a new fork server is already
+    starting for the next one, results are the same as a cold runner's, and close()
+    leaves no server and no files behind."""
+    solution = FIXTURES / "solutions" / "90_probe" / "kata.py"
+    wrong = FIXTURES / "solutions" / "90_probe" / "mistakes" / "wrong.py"
+    root = FIXTURES.parent.parent
+    runner = Runner(root, jobs=1, warm=True)
+    try:
+        first = runner.grade([(probe, solution)])[0]
+        spare = runner._spare
+        assert spare is not None and spare.process.poll() is None
+        second = runner.grade([(probe, wrong)])[0]
+        assert runner._spare is not None and runner._spare is not spare
+        assert spare.process.poll() is not None  # the first spare did that grade and ended
+        last, warm_dir = runner._spare, runner._warm_dir
+    finally:
+        runner.close()
+    cold = Runner(root, jobs=1).grade([(probe, solution), (probe, wrong)])
+    assert [(t.name, t.status) for t in first.tests] == [(t.name, t.status) for t in cold[0].tests]
+    assert [(t.name, t.status) for t in second.tests] == [(t.name, t.status) for t in cold[1].tests]
+    assert first.status == "pass" and second.status != "pass"
+    assert last.process.poll() is not None
+    assert not warm_dir.exists()
