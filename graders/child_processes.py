@@ -42,6 +42,8 @@ import signal
 import sys
 from collections.abc import Iterable
 
+from .reaper import processes
+
 RUNNING, ZOMBIE, GONE = "running", "zombie", "gone"
 
 
@@ -76,23 +78,7 @@ def children() -> dict[int, str]:
     if not sys.platform.startswith("linux"):
         return {}
     me = os.getpid()
-    found = {}
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return {}
-    for entry in entries:
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as f:
-                stat = f.read().decode(errors="replace")
-        except OSError:
-            continue  # ended meanwhile
-        fields = stat[stat.rfind(")") + 2 :].split()
-        if len(fields) >= 2 and fields[1] == str(me):
-            found[int(entry)] = fields[0]
-    return found
+    return {pid: state for pid, (parent, _, _, state) in processes().items() if parent == me}
 
 
 def new_children(baseline: Iterable[int]) -> dict[int, str]:
